@@ -1,0 +1,504 @@
+/* Sound files in and out: libsndfile for the containers, speexdsp for the
+ * rate conversion to 48 kHz. See soundfile.h for the contract. */
+#include "audio/soundfile.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <speex/speex_resampler.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Frames moved per libsndfile / resampler call. Large enough that per-call
+ * overhead vanishes, small enough that a wide file's buffers stay small
+ * (1024 frames x 1024 channels x 4 bytes = 4 MiB at libsndfile's maximum). */
+#define CHUNK_FRAMES 1024
+
+/* Quality 7 of 0..10: filter length 128 taps. The CPU cost is irrelevant
+ * for file playback, and at this quality the passband is flat to well
+ * under 0.1 dB and aliasing is far below 16-bit noise, whereas the default
+ * (5, "desktop") leaves images audible on music at low source rates. */
+#define RESAMPLER_QUALITY 7
+
+/* libsndfile refuses more than this itself (SF_MAX_CHANNELS is internal);
+ * checking it here gives a clear reason instead of a buffer sized from an
+ * absurd header field. */
+#define MAX_FILE_CHANNELS 1024
+
+struct soundfile_reader {
+    SNDFILE *sf;
+    SF_INFO info;
+    int out_channels;
+    float *file_buf; /* CHUNK_FRAMES x file channels, straight from libsndfile */
+
+    /* Resampling path only (file rate != 48 kHz). */
+    SpeexResamplerState *rs;
+    float *pend;        /* CHUNK_FRAMES x out_channels, mapped, at file rate */
+    long pend_len;      /* frames held in pend */
+    long pend_pos;      /* frames of pend already consumed by the resampler */
+    int64_t in_total;   /* file frames read since the start */
+    int64_t out_total;  /* 48 kHz frames delivered since the start */
+    int64_t out_target; /* frames owed in total, known once eof is set */
+
+    int eof;    /* libsndfile has delivered its last frame */
+    int failed; /* a read error happened; sticky until rewind */
+};
+
+struct soundfile_writer {
+    SNDFILE *sf;
+    int channels;
+    int64_t frames;
+    float buf[]; /* CHUNK_FRAMES x channels, the clipped copy of the input */
+};
+
+static void set_err(char *err, size_t err_size, const char *fmt, ...)
+{
+    if (err == NULL || err_size == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    /* vsnprintf truncates and terminates; a truncated reason is still useful. */
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+    /* Keep the reason on one line whatever libsndfile's message holds. */
+    for (char *p = err; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    }
+}
+
+/* libsndfile's last error without its decorations ("System error : ",
+ * the final full stop), so that it reads well inside a sentence of ours. */
+static const char *sf_reason(char *buf, size_t size)
+{
+    static const char prefix[] = "System error : ";
+    const char *msg = sf_strerror(NULL);
+    if (msg == NULL)
+        msg = "unknown error";
+    if (strncmp(msg, prefix, sizeof prefix - 1) == 0)
+        msg += sizeof prefix - 1;
+    snprintf(buf, size, "%s", msg);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '.' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    return buf;
+}
+
+/* Output frames owed for IN_FRAMES file frames at RATE, rounded to nearest.
+ * Split into quotient and remainder so that no product can overflow. */
+static int64_t frames_at_48k(int64_t in_frames, int rate)
+{
+    int64_t q = in_frames / rate;
+    int64_t r = in_frames % rate;
+    return q * SOUNDFILE_RATE + (r * SOUNDFILE_RATE + rate / 2) / rate;
+}
+
+/* Channel mapping, from N file frames in R->file_buf to OUT (out_channels
+ * wide): mono goes to every output channel, mono output averages all file
+ * channels (averaging rather than summing cannot clip), and otherwise the
+ * first out_channels file channels are kept. */
+static void map_channels(const soundfile_reader *r, float *out, long n)
+{
+    const int fc = r->info.channels;
+    const int oc = r->out_channels;
+    const float *in = r->file_buf;
+
+    if (fc == oc) {
+        memcpy(out, in, (size_t)n * (size_t)fc * sizeof *out);
+    } else if (fc == 1) {
+        for (long i = 0; i < n; i++) {
+            for (int c = 0; c < oc; c++)
+                out[i * oc + c] = in[i];
+        }
+    } else if (oc == 1) {
+        const float scale = 1.0f / (float)fc;
+        for (long i = 0; i < n; i++) {
+            float sum = 0.0f;
+            for (int c = 0; c < fc; c++)
+                sum += in[i * fc + c];
+            out[i] = sum * scale;
+        }
+    } else {
+        for (long i = 0; i < n; i++) {
+            for (int c = 0; c < oc; c++)
+                out[i * oc + c] = in[i * fc + c];
+        }
+    }
+}
+
+/* Reads up to N (<= CHUNK_FRAMES) file frames into file_buf. Sets eof on a
+ * short read and failed when libsndfile reports an error. */
+static long read_file_chunk(soundfile_reader *r, long n)
+{
+    sf_count_t got = sf_readf_float(r->sf, r->file_buf, n);
+    if (got < 0 || sf_error(r->sf) != SF_ERR_NO_ERROR) {
+        r->failed = 1;
+        return -1;
+    }
+    /* libsndfile loops internally, so a short read means the end. */
+    if (got < n)
+        r->eof = 1;
+    return (long)got;
+}
+
+/* 48 kHz files: no resampler, just read and map. */
+static long read_direct(soundfile_reader *r, float *out, long frames)
+{
+    long done = 0;
+    while (done < frames && !r->eof) {
+        long want = frames - done;
+        if (want > CHUNK_FRAMES)
+            want = CHUNK_FRAMES;
+        long got = read_file_chunk(r, want);
+        if (got < 0)
+            return -1;
+        map_channels(r, out + (size_t)done * (size_t)r->out_channels, got);
+        done += got;
+    }
+    return done;
+}
+
+/* Other rates. The resampler was told to skip its leading zeros, so output
+ * frame k sits at file time k / 48000 s; the price is that its output lags
+ * the input by half the filter length. At the end of the file we therefore
+ * keep feeding silence until exactly out_target frames have come out: the
+ * tail is not lost and the length matches the file's duration. */
+static long read_resampled(soundfile_reader *r, float *out, long frames)
+{
+    const int oc = r->out_channels;
+    long done = 0;
+
+    while (done < frames) {
+        if (r->eof && r->out_total >= r->out_target)
+            break;
+
+        if (r->pend_pos >= r->pend_len) {
+            r->pend_pos = r->pend_len = 0;
+            if (!r->eof) {
+                long got = read_file_chunk(r, CHUNK_FRAMES);
+                if (got < 0)
+                    return -1;
+                map_channels(r, r->pend, got);
+                r->pend_len = got;
+                r->in_total += got;
+                if (r->eof)
+                    r->out_target = frames_at_48k(r->in_total, r->info.samplerate);
+            }
+            if (r->eof && r->pend_len == 0) {
+                /* The flush: silence after the last frame, as much as asked. */
+                memset(r->pend, 0, (size_t)CHUNK_FRAMES * (size_t)oc * sizeof *r->pend);
+                r->pend_len = CHUNK_FRAMES;
+            }
+            continue; /* re-check the end condition with the new state */
+        }
+
+        long want = frames - done;
+        if (r->eof && want > r->out_target - r->out_total)
+            want = (long)(r->out_target - r->out_total);
+        if (want > CHUNK_FRAMES * 64)
+            want = CHUNK_FRAMES * 64; /* keeps it well inside spx_uint32_t */
+
+        spx_uint32_t in_len = (spx_uint32_t)(r->pend_len - r->pend_pos);
+        spx_uint32_t out_len = (spx_uint32_t)want;
+        int rc = speex_resampler_process_interleaved_float(
+            r->rs, r->pend + (size_t)r->pend_pos * (size_t)oc, &in_len,
+            out + (size_t)done * (size_t)oc, &out_len);
+        if (rc != RESAMPLER_ERR_SUCCESS || (in_len == 0 && out_len == 0)) {
+            /* No progress would loop forever; treat it as a read error. */
+            r->failed = 1;
+            return -1;
+        }
+        r->pend_pos += (long)in_len;
+        done += (long)out_len;
+        r->out_total += out_len;
+    }
+    return done;
+}
+
+/* A resampler from RATE to 48 kHz, positioned so that output frame k sits
+ * at file time k / 48000 s. Without skip_zeros the output would start with
+ * half a filter length of silence and everything would come out late. */
+static SpeexResamplerState *new_resampler(int channels, int rate, int *rerr)
+{
+    SpeexResamplerState *rs = speex_resampler_init((spx_uint32_t)channels, (spx_uint32_t)rate,
+                                                   SOUNDFILE_RATE, RESAMPLER_QUALITY, rerr);
+    if (rs != NULL)
+        speex_resampler_skip_zeros(rs);
+    return rs;
+}
+
+soundfile_reader *soundfile_reader_open(const char *path, int channels, char *err, size_t err_size)
+{
+    if (err != NULL && err_size > 0)
+        err[0] = '\0';
+    if (path == NULL) {
+        set_err(err, err_size, "no file name given");
+        return NULL;
+    }
+    if (channels < 1 || channels > 2) {
+        set_err(err, err_size, "unsupported channel count %d (1 or 2)", channels);
+        return NULL;
+    }
+
+    /* Checked first for the clearer reason: libsndfile reports a missing
+     * file as "System error : ..." and a directory as an unknown format. */
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        set_err(err, err_size, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        set_err(err, err_size, "cannot open '%s': %s", path, strerror(EISDIR));
+        return NULL;
+    }
+
+    soundfile_reader *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        set_err(err, err_size, "out of memory");
+        return NULL;
+    }
+    r->out_channels = channels;
+    r->sf = sf_open(path, SFM_READ, &r->info);
+    if (r->sf == NULL) {
+        char why[128];
+        set_err(err, err_size, "cannot open '%s': %s", path, sf_reason(why, sizeof why));
+        free(r);
+        return NULL;
+    }
+
+    if (r->info.channels < 1 || r->info.channels > MAX_FILE_CHANNELS) {
+        set_err(err, err_size, "'%s': unsupported channel count %d", path, r->info.channels);
+        goto fail;
+    }
+    if (r->info.samplerate <= 0) {
+        set_err(err, err_size, "'%s': invalid sample rate %d", path, r->info.samplerate);
+        goto fail;
+    }
+    /* frames is SF_COUNT_MAX when libsndfile cannot tell; only a known 0
+     * (e.g. a header with an empty data chunk) means there is nothing. */
+    if (r->info.frames <= 0) {
+        set_err(err, err_size, "'%s': file has no audio", path);
+        goto fail;
+    }
+
+    r->file_buf = malloc((size_t)CHUNK_FRAMES * (size_t)r->info.channels * sizeof *r->file_buf);
+    if (r->file_buf == NULL) {
+        set_err(err, err_size, "out of memory");
+        goto fail;
+    }
+
+    if (r->info.samplerate != SOUNDFILE_RATE) {
+        int rerr = RESAMPLER_ERR_SUCCESS;
+        r->rs = new_resampler(channels, r->info.samplerate, &rerr);
+        if (r->rs == NULL) {
+            set_err(err, err_size, "'%s': cannot resample %d Hz: %s", path, r->info.samplerate,
+                    speex_resampler_strerror(rerr));
+            goto fail;
+        }
+        r->pend = malloc((size_t)CHUNK_FRAMES * (size_t)channels * sizeof *r->pend);
+        if (r->pend == NULL) {
+            set_err(err, err_size, "out of memory");
+            goto fail;
+        }
+    }
+    return r;
+
+fail:
+    soundfile_reader_close(r);
+    return NULL;
+}
+
+long soundfile_reader_read(soundfile_reader *reader, float *out, long frames)
+{
+    if (reader == NULL || frames < 0 || (out == NULL && frames > 0))
+        return -1;
+    if (reader->failed)
+        return -1;
+    if (frames == 0)
+        return 0;
+    return reader->rs != NULL ? read_resampled(reader, out, frames)
+                              : read_direct(reader, out, frames);
+}
+
+int soundfile_reader_rewind(soundfile_reader *reader)
+{
+    if (reader == NULL)
+        return -1;
+    if (sf_seek(reader->sf, 0, SEEK_SET) != 0) {
+        reader->failed = 1;
+        return -1;
+    }
+    if (reader->rs != NULL) {
+        /* A fresh resampler rather than speex_resampler_reset_mem(): in
+         * speexdsp 1.2.x that clears only the first channel's history (it
+         * ignores the per-channel stride), so a stereo rewind mid-file would
+         * start with a click of stale samples in the right channel. */
+        SpeexResamplerState *fresh =
+            new_resampler(reader->out_channels, reader->info.samplerate, NULL);
+        if (fresh == NULL) {
+            reader->failed = 1;
+            return -1;
+        }
+        speex_resampler_destroy(reader->rs);
+        reader->rs = fresh;
+    }
+    reader->pend_len = reader->pend_pos = 0;
+    reader->in_total = reader->out_total = reader->out_target = 0;
+    reader->eof = 0;
+    reader->failed = 0;
+    return 0;
+}
+
+int soundfile_reader_file_rate(const soundfile_reader *reader)
+{
+    return reader != NULL ? reader->info.samplerate : 0;
+}
+
+int soundfile_reader_file_channels(const soundfile_reader *reader)
+{
+    return reader != NULL ? reader->info.channels : 0;
+}
+
+int64_t soundfile_reader_file_frames(const soundfile_reader *reader)
+{
+    if (reader == NULL || reader->info.frames <= 0 || reader->info.frames == SF_COUNT_MAX)
+        return 0;
+    return (int64_t)reader->info.frames;
+}
+
+void soundfile_reader_close(soundfile_reader *reader)
+{
+    if (reader == NULL)
+        return;
+    if (reader->rs != NULL)
+        speex_resampler_destroy(reader->rs);
+    if (reader->sf != NULL)
+        sf_close(reader->sf);
+    free(reader->pend);
+    free(reader->file_buf);
+    free(reader);
+}
+
+/* ASCII-only, so that the locale cannot change which names are accepted. */
+static int ext_equals(const char *ext, const char *want)
+{
+    for (; *ext != '\0' && *want != '\0'; ext++, want++) {
+        char c = *ext;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != *want)
+            return 0;
+    }
+    return *ext == '\0' && *want == '\0';
+}
+
+/* The container from the file name's extension; 0 when not one we write. */
+static int format_for(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    const char *dot = strrchr(base, '.');
+    if (dot == NULL || dot == base)
+        return 0; /* no extension, or a hidden file like ".wav" */
+    if (ext_equals(dot + 1, "wav"))
+        return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    if (ext_equals(dot + 1, "flac"))
+        return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+    return 0;
+}
+
+soundfile_writer *soundfile_writer_open(const char *path, int channels, char *err, size_t err_size)
+{
+    if (err != NULL && err_size > 0)
+        err[0] = '\0';
+    if (path == NULL) {
+        set_err(err, err_size, "no file name given");
+        return NULL;
+    }
+    int format = format_for(path);
+    if (format == 0) {
+        set_err(err, err_size, "cannot write '%s': unknown extension (use .wav or .flac)", path);
+        return NULL;
+    }
+    if (channels < 1 || channels > MAX_FILE_CHANNELS) {
+        set_err(err, err_size, "unsupported channel count %d", channels);
+        return NULL;
+    }
+
+    SF_INFO info = {.samplerate = SOUNDFILE_RATE, .channels = channels, .format = format};
+    /* Checked before creating anything, so a refused combination (FLAC
+     * holds at most 8 channels) leaves no empty file behind. */
+    if (!sf_format_check(&info)) {
+        set_err(err, err_size, "cannot write '%s': %d channels not supported by this format", path,
+                channels);
+        return NULL;
+    }
+
+    soundfile_writer *w =
+        malloc(sizeof *w + (size_t)CHUNK_FRAMES * (size_t)channels * sizeof w->buf[0]);
+    if (w == NULL) {
+        set_err(err, err_size, "out of memory");
+        return NULL;
+    }
+    w->channels = channels;
+    w->frames = 0;
+    w->sf = sf_open(path, SFM_WRITE, &info);
+    if (w->sf == NULL) {
+        char why[128];
+        set_err(err, err_size, "cannot create '%s': %s", path, sf_reason(why, sizeof why));
+        free(w);
+        return NULL;
+    }
+    /* We clip ourselves, but this also makes libsndfile saturate rather
+     * than wrap if a value at exactly +1.0 rounds past 32767. */
+    sf_command(w->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    return w;
+}
+
+int soundfile_writer_write(soundfile_writer *writer, const float *in, long frames)
+{
+    if (writer == NULL || frames < 0 || (in == NULL && frames > 0))
+        return -1;
+    const int ch = writer->channels;
+    while (frames > 0) {
+        long n = frames > CHUNK_FRAMES ? CHUNK_FRAMES : frames;
+        size_t count = (size_t)n * (size_t)ch;
+        for (size_t i = 0; i < count; i++) {
+            float v = in[i];
+            /* NaN would become an arbitrary integer in the conversion. */
+            if (isnan(v))
+                v = 0.0f;
+            else if (v > 1.0f)
+                v = 1.0f;
+            else if (v < -1.0f)
+                v = -1.0f;
+            writer->buf[i] = v;
+        }
+        sf_count_t put = sf_writef_float(writer->sf, writer->buf, n);
+        if (put > 0)
+            writer->frames += put;
+        if (put != n)
+            return -1;
+        in += count;
+        frames -= n;
+    }
+    return 0;
+}
+
+int64_t soundfile_writer_frames(const soundfile_writer *writer)
+{
+    return writer != NULL ? writer->frames : 0;
+}
+
+int soundfile_writer_close(soundfile_writer *writer)
+{
+    if (writer == NULL)
+        return 0;
+    /* sf_close writes the final WAV sizes / FLAC stream info. */
+    int rc = sf_close(writer->sf);
+    free(writer);
+    return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,110 @@
+/* The receiving media path: RTP packets in, decoded audio out.
+ *
+ * Parses RTP (and RFC 2198 RED), keeps to one source, files primaries and
+ * copies in the jitter buffer, and at each playout tick produces one frame by
+ * the best means available: the primary, else a RED copy, else Opus in-band
+ * FEC (LBRR) from the next packet, else Opus packet loss concealment.
+ *
+ * Time is an argument (`now_ns`, any monotonic origin), so the same code runs
+ * live and in simulated time (tools/lossbench, tests). */
+#ifndef AL_RECEIVER_RX_STREAM_H
+#define AL_RECEIVER_RX_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/defaults.h"
+
+typedef struct rx_config {
+    int channels;           /**< output channels, 1 or 2; 0 = as the first packet says */
+    int opus_pt;            /**< payload type of plain Opus packets */
+    int red_pt;             /**< payload type of RED packets, -1 for none */
+    int latency_ms;         /**< fixed playout delay after the first packet; 0 = automatic */
+    int64_t source_hold_ns; /**< a new SSRC is taken once the current one is this silent */
+} rx_config;
+
+/** Fills CFG with the defaults (channels as the stream, PT 111 and 63,
+ *  automatic latency). */
+void rx_config_defaults(rx_config *cfg);
+
+typedef struct rx_stats {
+    uint64_t packets_received;  /**< valid RTP packets of our source */
+    uint64_t packets_lost;      /**< expected minus received (RFC 3550 A.3) */
+    uint64_t packets_late;      /**< arrived after their frame was played */
+    uint64_t packets_duplicate; /**< a primary already held */
+    uint64_t packets_invalid;   /**< not RTP, bad RED, bad Opus framing */
+    uint64_t packets_foreign;   /**< another SSRC or payload type */
+    uint64_t bytes_received;    /**< RTP payload bytes of our source */
+    uint64_t frames_total;      /**< frames played */
+    uint64_t frames_primary;    /**< ... from their own packet */
+    uint64_t frames_red;        /**< ... rebuilt from a RED copy */
+    uint64_t frames_fec;        /**< ... rebuilt from Opus in-band FEC */
+    uint64_t frames_plc;        /**< ... concealed */
+    uint64_t copies_received;   /**< RED copies that arrived */
+    uint64_t copies_used;       /**< RED copies that filled a hole */
+    uint64_t restarts;          /**< new sources or timeline jumps */
+    int redundancy_depth;       /**< copies per packet in the latest RED packet */
+    int frame_samples;          /**< duration of the latest primary, 48 kHz samples */
+    double jitter_ms;           /**< RFC 3550 interarrival jitter */
+    double delay_ms;            /**< current playout delay target */
+} rx_stats;
+
+typedef enum rx_origin {
+    RX_FRAME_PRIMARY,
+    RX_FRAME_RED,
+    RX_FRAME_FEC,
+    RX_FRAME_PLC,
+} rx_origin;
+
+typedef struct rx_frame_info {
+    rx_origin origin;
+    bool speculative; /**< concealed with nothing after it received yet: may be the stream's end */
+    int64_t ts;       /**< extended RTP timestamp of the frame */
+} rx_frame_info;
+
+enum rx_packet_result {
+    RX_PACKET_ACCEPTED = 0,   /**< counted and stored (or a counted late/duplicate) */
+    RX_PACKET_DROPPED = 1,    /**< invalid or foreign: counted and ignored */
+    RX_PACKET_NEW_SOURCE = 2, /**< a new stream begins: drain, then rx_stream_restart(), then
+                                 hand the same packet in again */
+};
+
+typedef struct rx_stream rx_stream;
+
+/** Returns NULL with a reason in ERR on failure. */
+rx_stream *rx_stream_create(const rx_config *cfg, char *err, size_t err_size);
+void rx_stream_destroy(rx_stream *rx);
+
+/** Hands in one datagram received at NOW_NS. */
+enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t len,
+                                       int64_t now_ns);
+
+/** The time at which the next frame is due, or INT64_MAX before the first
+ *  packet. */
+int64_t rx_stream_next_due(const rx_stream *rx);
+
+/** Produces the next frame if it is due at NOW_NS (or at once if FORCE, for
+ *  draining at the end). Writes up to AL_MAX_FRAME_SAMPLES * channels floats
+ *  into PCM and returns the samples per channel, 0 when nothing is due. */
+int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_frame_info *info);
+
+/** Output channels: 0 until the first packet when they follow the stream. */
+int rx_stream_channels(const rx_stream *rx);
+
+/** True while frames not yet played are held. */
+bool rx_stream_has_pending(const rx_stream *rx);
+
+/** Starts over for a new source (after RX_PACKET_NEW_SOURCE and a drain). */
+void rx_stream_restart(rx_stream *rx);
+
+/** Un-counts N trailing concealed frames that were never played (a file
+ *  output drops the concealment after the stream's last packet). */
+void rx_stream_discard_trailing(rx_stream *rx, uint64_t frames);
+
+/** Counters so far; packets_lost is brought up to date. */
+rx_stats rx_stream_stats(const rx_stream *rx);
+
+const char *rx_origin_name(rx_origin origin);
+
+#endif

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian packages this project needs that are missing,
+# and does nothing when all are present.
+#   scripts/setup.sh            build + tests + demo
+#   scripts/setup.sh --bench    also what the benchmarks and plots need
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config
+    libopus-dev portaudio19-dev libsndfile1-dev libspeexdsp-dev libcmocka-dev
+    python3
+)
+if [[ "${1:-}" == "--bench" ]]; then
+    packages+=(gnuplot-nox)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Fresh machines often have no package lists yet: refresh them once first.
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,233 @@
+/* The sending media path (see tx_stream.h). */
+#include "sender/tx_stream.h"
+
+#include <opus.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/defaults.h"
+#include "proto/red.h"
+#include "proto/rtp.h"
+
+/* The largest Opus packet we let the encoder make: the RTP header and the
+ * RED final header must still fit in AL_MAX_PACKET. */
+#define MAX_PRIMARY_BYTES (AL_MAX_PACKET - RTP_HEADER_SIZE - RED_FINAL_HEADER_SIZE)
+
+typedef struct tx_copy {
+    uint32_t ts;
+    size_t len;
+    uint8_t data[RED_MAX_BLOCK_LEN];
+} tx_copy;
+
+struct tx_stream {
+    tx_config cfg;
+    OpusEncoder *primary;
+    OpusEncoder *secondary; /* NULL without redundancy */
+    uint16_t sequence;
+    uint32_t timestamp;
+    bool first;
+    /* the copies of the last `redundancy` frames, newest at index 0 */
+    tx_copy copies[TX_MAX_REDUNDANCY];
+    int copies_held;
+    tx_stats stats;
+};
+
+void tx_config_defaults(tx_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->channels = 1;
+    cfg->frame_samples = 960;
+    cfg->bitrate = 32000;
+    cfg->complexity = 9;
+    cfg->application = OPUS_APPLICATION_AUDIO;
+    cfg->redundancy = 0;
+    cfg->redundancy_bitrate = 12000;
+    cfg->fec = false;
+    cfg->loss_percent = 0;
+    cfg->opus_pt = AL_OPUS_PT;
+    cfg->red_pt = AL_RED_PT;
+}
+
+bool tx_frame_samples_valid(int n)
+{
+    return n == 120 || n == 240 || n == 480 || n == 960 || n == 1920 || n == 2880;
+}
+
+static OpusEncoder *make_encoder(const tx_config *cfg, int bitrate, bool fec, char *err,
+                                 size_t err_size)
+{
+    int status;
+    OpusEncoder *enc = opus_encoder_create(AL_RATE, cfg->channels, cfg->application, &status);
+    if (!enc) {
+        snprintf(err, err_size, "cannot create Opus encoder: %s", opus_strerror(status));
+        return NULL;
+    }
+    opus_encoder_ctl(enc, OPUS_SET_BITRATE(bitrate));
+    opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(cfg->complexity));
+    opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(fec ? 1 : 0));
+    opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(cfg->loss_percent));
+    return enc;
+}
+
+tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
+{
+    if (cfg->channels != 1 && cfg->channels != 2) {
+        snprintf(err, err_size, "channels must be 1 or 2");
+        return NULL;
+    }
+    if (!tx_frame_samples_valid(cfg->frame_samples)) {
+        snprintf(err, err_size, "frame must be 2.5, 5, 10, 20, 40 or 60 ms");
+        return NULL;
+    }
+    if (cfg->bitrate < 6000 || cfg->bitrate > 510000) {
+        snprintf(err, err_size, "bitrate must be 6 to 510 kbps");
+        return NULL;
+    }
+    if (cfg->complexity < 0 || cfg->complexity > 10) {
+        snprintf(err, err_size, "complexity must be 0 to 10");
+        return NULL;
+    }
+    if (cfg->redundancy < 0 || cfg->redundancy > TX_MAX_REDUNDANCY) {
+        snprintf(err, err_size, "redundancy must be 0 to %d", TX_MAX_REDUNDANCY);
+        return NULL;
+    }
+    if (cfg->redundancy > 0 &&
+        (cfg->redundancy_bitrate < 6000 || cfg->redundancy_bitrate > 64000)) {
+        snprintf(err, err_size, "redundancy bitrate must be 6 to 64 kbps");
+        return NULL;
+    }
+    if (cfg->loss_percent < 0 || cfg->loss_percent > 100) {
+        snprintf(err, err_size, "loss percentage must be 0 to 100");
+        return NULL;
+    }
+    if (cfg->opus_pt < 0 || cfg->opus_pt > 127 || cfg->red_pt < 0 || cfg->red_pt > 127) {
+        snprintf(err, err_size, "payload types must be 0 to 127");
+        return NULL;
+    }
+    tx_stream *tx = calloc(1, sizeof *tx);
+    if (!tx) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    tx->cfg = *cfg;
+    tx->primary = make_encoder(cfg, cfg->bitrate, cfg->fec, err, err_size);
+    if (!tx->primary) {
+        free(tx);
+        return NULL;
+    }
+    if (cfg->redundancy > 0) {
+        /* The copies never carry LBRR: their whole budget goes to the frame
+         * itself, and the primary's LBRR already covers frame n-1. */
+        tx->secondary = make_encoder(cfg, cfg->redundancy_bitrate, false, err, err_size);
+        if (!tx->secondary) {
+            opus_encoder_destroy(tx->primary);
+            free(tx);
+            return NULL;
+        }
+        if (cfg->copy_prediction_disabled)
+            opus_encoder_ctl(tx->secondary, OPUS_SET_PREDICTION_DISABLED(1));
+    }
+    tx->sequence = cfg->first_sequence;
+    tx->timestamp = cfg->first_timestamp;
+    tx->first = true;
+    return tx;
+}
+
+void tx_stream_destroy(tx_stream *tx)
+{
+    if (!tx)
+        return;
+    opus_encoder_destroy(tx->primary);
+    if (tx->secondary)
+        opus_encoder_destroy(tx->secondary);
+    free(tx);
+}
+
+/* Encodes this frame's copy and makes it the newest held copy. */
+static int encode_copy(tx_stream *tx, const float *pcm)
+{
+    tx_copy fresh;
+    int len = opus_encode_float(tx->secondary, pcm, tx->cfg.frame_samples, fresh.data,
+                                (opus_int32)sizeof fresh.data);
+    if (len < 0)
+        return len;
+    fresh.len = (size_t)len;
+    fresh.ts = tx->timestamp;
+    int keep = tx->copies_held < tx->cfg.redundancy ? tx->copies_held + 1 : tx->cfg.redundancy;
+    memmove(&tx->copies[1], &tx->copies[0], sizeof(tx_copy) * (size_t)(keep - 1));
+    tx->copies[0] = fresh;
+    tx->copies_held = keep;
+    return 0;
+}
+
+int tx_stream_encode(tx_stream *tx, const float *pcm, uint8_t *out, size_t cap)
+{
+    uint8_t primary[MAX_PRIMARY_BYTES];
+    int primary_len =
+        opus_encode_float(tx->primary, pcm, tx->cfg.frame_samples, primary, sizeof primary);
+    if (primary_len < 0)
+        return primary_len;
+
+    rtp_header h = {0};
+    h.marker = tx->first;
+    h.sequence = tx->sequence;
+    h.timestamp = tx->timestamp;
+    h.ssrc = tx->cfg.ssrc;
+
+    uint8_t payload[AL_MAX_PACKET];
+    size_t payload_len;
+    if (tx->cfg.redundancy == 0) {
+        h.payload_type = (uint8_t)tx->cfg.opus_pt;
+        memcpy(payload, primary, (size_t)primary_len);
+        payload_len = (size_t)primary_len;
+    } else {
+        /* Copies of earlier frames, oldest first as RED wants them. */
+        red_block blocks[TX_MAX_REDUNDANCY];
+        int n = tx->copies_held;
+        for (int i = 0; i < n; i++) {
+            const tx_copy *c = &tx->copies[n - 1 - i];
+            blocks[i] = (red_block){.pt = (uint8_t)tx->cfg.opus_pt,
+                                    .ts_offset = red_ts_offset(tx->timestamp, c->ts),
+                                    .data = c->data,
+                                    .len = c->len};
+        }
+        red_block prim = {
+            .pt = (uint8_t)tx->cfg.opus_pt, .data = primary, .len = (size_t)primary_len};
+        red_write_stats ws;
+        int written = red_write(blocks, (size_t)n, &prim, AL_MAX_PACKET - RTP_HEADER_SIZE, payload,
+                                sizeof payload, &ws);
+        if (written < 0)
+            return written;
+        h.payload_type = (uint8_t)tx->cfg.red_pt;
+        payload_len = (size_t)written;
+        tx->stats.copies_sent += ws.kept;
+        tx->stats.copies_dropped += ws.skipped + ws.dropped;
+        for (int i = n - (int)ws.kept; i < n; i++)
+            tx->stats.copy_bytes += blocks[i].len;
+        int rc = encode_copy(tx, pcm);
+        if (rc < 0)
+            return rc;
+    }
+
+    int len = rtp_write(&h, payload, payload_len, out, cap);
+    if (len < 0)
+        return len;
+    tx->first = false;
+    tx->sequence++;
+    tx->timestamp += (uint32_t)tx->cfg.frame_samples;
+    tx->stats.packets++;
+    tx->stats.payload_bytes += payload_len;
+    tx->stats.primary_bytes += (size_t)primary_len;
+    return len;
+}
+
+uint32_t tx_stream_next_timestamp(const tx_stream *tx)
+{
+    return tx->timestamp;
+}
+
+tx_stats tx_stream_stats(const tx_stream *tx)
+{
+    return tx->stats;
+}

@@ -1,0 +1,66 @@
+/* The sending media path: audio frames in, RTP packets out.
+ *
+ * Encodes each frame with the primary Opus encoder and, when redundancy is
+ * on, with a second low-bitrate encoder whose output is kept for the next
+ * `redundancy` packets: packet n carries frame n and copies of frames
+ * n-1 ... n-d as RFC 2198 RED blocks. No sockets and no clock: the caller
+ * sends the packets and paces them. */
+#ifndef AL_SENDER_TX_STREAM_H
+#define AL_SENDER_TX_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TX_MAX_REDUNDANCY 3
+
+typedef struct tx_config {
+    int channels;                  /**< 1 or 2 */
+    int frame_samples;             /**< per channel at 48 kHz: 120, 240, 480, 960, 1920, 2880 */
+    int bitrate;                   /**< primary, bits per second */
+    int complexity;                /**< 0..10 */
+    int application;               /**< OPUS_APPLICATION_VOIP, _AUDIO or _RESTRICTED_LOWDELAY */
+    int redundancy;                /**< copies per packet, 0..TX_MAX_REDUNDANCY */
+    int redundancy_bitrate;        /**< the copies' encoder, bits per second */
+    bool fec;                      /**< Opus in-band FEC (LBRR) in the primary */
+    int loss_percent;              /**< expected loss told to the encoder (drives LBRR), 0..100 */
+    bool copy_prediction_disabled; /**< OPUS_SET_PREDICTION_DISABLED on the copies' encoder */
+    int opus_pt;                   /**< payload type of Opus (plain packets and RED blocks) */
+    int red_pt;                    /**< payload type of RED packets */
+    uint32_t ssrc;                 /**< random, from the caller */
+    uint16_t first_sequence;       /**< random, from the caller */
+    uint32_t first_timestamp;      /**< random, from the caller */
+} tx_config;
+
+/** Fills CFG with the defaults (mono, 20 ms, 32 kbps, complexity 9 ...). */
+void tx_config_defaults(tx_config *cfg);
+
+/** True for the frame sizes Opus can code: 2.5, 5, 10, 20, 40, 60 ms. */
+bool tx_frame_samples_valid(int frame_samples);
+
+typedef struct tx_stats {
+    uint64_t packets;        /**< packets produced */
+    uint64_t payload_bytes;  /**< RTP payload bytes (RED headers and copies included) */
+    uint64_t primary_bytes;  /**< Opus bytes of the primaries */
+    uint64_t copy_bytes;     /**< Opus bytes of the copies sent */
+    uint64_t copies_sent;    /**< copies sent (a frame's copy is sent up to d times) */
+    uint64_t copies_dropped; /**< copies left out to respect the RED limits */
+} tx_stats;
+
+typedef struct tx_stream tx_stream;
+
+/** Returns NULL with a reason in ERR when the configuration is invalid. */
+tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size);
+void tx_stream_destroy(tx_stream *tx);
+
+/** Encodes one frame (frame_samples * channels interleaved floats) and writes
+ *  the RTP packet into OUT (CAP bytes, at least AL_MAX_PACKET). Returns the
+ *  packet length, or a negative value on an encoder error. */
+int tx_stream_encode(tx_stream *tx, const float *pcm, uint8_t *out, size_t cap);
+
+/** The RTP timestamp the next packet will carry. */
+uint32_t tx_stream_next_timestamp(const tx_stream *tx);
+
+tx_stats tx_stream_stats(const tx_stream *tx);
+
+#endif

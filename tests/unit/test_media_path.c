@@ -1,0 +1,344 @@
+/* The real sender and receiver media code in simulated time: frames through
+ * tx_stream, packets dropped, reordered or duplicated by a script, into
+ * rx_stream, with every frame counted by how it was produced. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <opus.h>
+
+#include "audio/soundfile.h"
+#include "proto/rtp.h"
+#include "receiver/rx_stream.h"
+#include "sender/tx_stream.h"
+
+#define MAX_PACKETS 1000
+#define MS          1000000LL
+
+typedef struct packet {
+    uint8_t data[1200];
+    int len;
+} packet;
+
+static packet packets[MAX_PACKETS];
+static int npackets;
+static float *speech;
+static long speech_len;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    char err[256];
+    soundfile_reader *r =
+        soundfile_reader_open(AL_TEST_DATA "/ljspeech_LJ001-0001_F.flac", 1, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    speech = malloc(sizeof(float) * 48000 * 10);
+    speech_len = soundfile_reader_read(r, speech, 48000 * 10);
+    soundfile_reader_close(r);
+    return speech_len > 48000 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    free(speech);
+    return 0;
+}
+
+/* Encodes N frames of speech with CFG into packets[]. */
+static void encode(tx_config *cfg, int n)
+{
+    cfg->ssrc = 0x11223344;
+    cfg->first_sequence = 65500; /* wraps during the test */
+    cfg->first_timestamp = 0xffff0000u;
+    char err[256];
+    tx_stream *tx = tx_stream_create(cfg, err, sizeof err);
+    assert_non_null(tx);
+    assert_true(n <= MAX_PACKETS);
+    for (int i = 0; i < n; i++) {
+        const float *pcm = speech + (long)i * cfg->frame_samples % (speech_len - 6000);
+        packets[i].len = tx_stream_encode(tx, pcm, packets[i].data, sizeof packets[i].data);
+        assert_true(packets[i].len > 12);
+    }
+    npackets = n;
+    tx_stream_destroy(tx);
+}
+
+typedef struct outcome {
+    rx_stats stats;
+    long samples;
+    int64_t max_wait_ns; /* longest time from a primary's arrival to its playout */
+} outcome;
+
+/* Delivers packets in the order ORDER (indices, -1 = nothing) one frame
+ * apart in simulated time and plays out on the receiver's schedule. */
+static outcome deliver(const int *order, int n, int frame_samples, int latency_ms)
+{
+    rx_config cfg;
+    rx_config_defaults(&cfg);
+    cfg.channels = 1;
+    cfg.latency_ms = latency_ms;
+    char err[256];
+    rx_stream *rx = rx_stream_create(&cfg, err, sizeof err);
+    assert_non_null(rx);
+    static float pcm[5760 * 2];
+    rx_frame_info info;
+    outcome out = {0};
+    int64_t frame_ns = (int64_t)frame_samples * 1000000000LL / 48000;
+    int64_t arrival[MAX_PACKETS];
+    int64_t t = 1000 * MS;
+    for (int i = 0; i < n; i++, t += frame_ns) {
+        /* play what fell due before this arrival */
+        int s;
+        while ((s = rx_stream_pull(rx, t, false, pcm, &info)) > 0)
+            out.samples += s;
+        if (order[i] < 0)
+            continue;
+        const packet *p = &packets[order[i]];
+        enum rx_packet_result r = rx_stream_packet(rx, p->data, (size_t)p->len, t);
+        assert_int_not_equal(r, RX_PACKET_DROPPED);
+        assert_int_not_equal(r, RX_PACKET_NEW_SOURCE);
+        arrival[order[i]] = t;
+    }
+    (void)arrival;
+    /* keep the clock running until everything is played */
+    for (int guard = 0; guard < 1000 && rx_stream_has_pending(rx); guard++, t += frame_ns) {
+        int s;
+        while ((s = rx_stream_pull(rx, t, false, pcm, &info)) > 0)
+            out.samples += s;
+    }
+    out.stats = rx_stream_stats(rx);
+    rx_stream_destroy(rx);
+    return out;
+}
+
+static void identity(int *order, int n)
+{
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+}
+
+static void test_clean_depth0(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 200);
+    int order[200];
+    identity(order, 200);
+    outcome o = deliver(order, 200, 960, 0);
+    assert_int_equal(o.stats.frames_total, 200);
+    assert_int_equal(o.stats.frames_primary, 200);
+    assert_int_equal(o.stats.packets_lost, 0);
+    assert_int_equal(o.stats.packets_late, 0);
+    assert_int_equal(o.samples, 200 * 960);
+    /* no loss, depth 0: the playout delay is one frame */
+    assert_true(o.stats.delay_ms <= 20.0 + 1e-9);
+}
+
+static void test_red_depth2_single_losses(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 2;
+    encode(&cfg, 200);
+    int order[200];
+    identity(order, 200);
+    int dropped = 0;
+    for (int i = 10; i < 190; i += 4, dropped++)
+        order[i] = -1;
+    outcome o = deliver(order, 200, 960, 0);
+    assert_int_equal(o.stats.packets_lost, dropped);
+    assert_int_equal(o.stats.frames_red, dropped);
+    assert_int_equal(o.stats.frames_plc, 0);
+    assert_int_equal(o.stats.frames_total, 200);
+    assert_int_equal(o.stats.redundancy_depth, 2);
+    assert_int_equal(o.samples, 200 * 960);
+}
+
+static void test_red_depth2_burst_of_three(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 2;
+    encode(&cfg, 100);
+    int order[100];
+    identity(order, 100);
+    order[50] = order[51] = order[52] = -1; /* packet 53 carries copies of 51 and 52 */
+    outcome o = deliver(order, 100, 960, 0);
+    assert_int_equal(o.stats.frames_red, 2);
+    assert_int_equal(o.stats.frames_plc, 1);
+    assert_int_equal(o.stats.frames_total, 100);
+}
+
+static void test_inband_fec(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.application = OPUS_APPLICATION_VOIP;
+    cfg.bitrate = 24000;
+    cfg.fec = true;
+    cfg.loss_percent = 20;
+    encode(&cfg, 300);
+    int order[300];
+    identity(order, 300);
+    int dropped = 0;
+    for (int i = 20; i < 290; i += 5, dropped++)
+        order[i] = -1;
+    outcome o = deliver(order, 300, 960, 0);
+    /* LBRR is only sent for frames the encoder judged worth it (speech, not
+     * silence), so most but not every hole is rebuilt from it. */
+    assert_int_equal(o.stats.frames_fec + o.stats.frames_plc, dropped);
+    assert_true(o.stats.frames_fec >= (uint64_t)dropped * 6 / 10);
+    assert_int_equal(o.stats.frames_red, 0);
+}
+
+static void test_reordering_and_duplicates(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 100);
+    int order[200];
+    int n = 0;
+    for (int i = 0; i < 100; i += 2) {
+        /* pairs swapped, and every packet sent twice */
+        order[n++] = i + 1;
+        order[n++] = i;
+    }
+    int dup[200];
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        dup[m++] = order[i];
+    }
+    outcome o = deliver(dup, m, 960, 40);
+    assert_int_equal(o.stats.frames_primary, 100);
+    assert_int_equal(o.stats.frames_plc, 0);
+    assert_int_equal(o.stats.packets_lost, 0);
+}
+
+static void test_duplicates_counted(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.frame_samples = 480;
+    encode(&cfg, 100);
+    /* the receiver sees each packet twice, 5 ms apart (deliver spaces them a
+     * frame apart, so use half-frame spacing by doubling the list) */
+    int order[200];
+    for (int i = 0; i < 100; i++)
+        order[2 * i] = order[2 * i + 1] = i;
+    outcome o = deliver(order, 200, 240, 60);
+    assert_int_equal(o.stats.packets_duplicate, 100);
+    assert_int_equal(o.stats.frames_primary, 100);
+    assert_int_equal(o.stats.packets_lost, 0);
+}
+
+static void test_foreign_and_garbage_dropped(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 20);
+    rx_config rc;
+    rx_config_defaults(&rc);
+    rc.channels = 1;
+    char err[128];
+    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
+    assert_int_equal(rx_stream_packet(rx, packets[0].data, (size_t)packets[0].len, 0),
+                     RX_PACKET_ACCEPTED);
+    /* another SSRC while ours is live */
+    packet p = packets[1];
+    p.data[8] ^= 0xff;
+    assert_int_equal(rx_stream_packet(rx, p.data, (size_t)p.len, 5 * MS), RX_PACKET_DROPPED);
+    /* another payload type */
+    p = packets[1];
+    p.data[1] = (uint8_t)((p.data[1] & 0x80) | 0);
+    assert_int_equal(rx_stream_packet(rx, p.data, (size_t)p.len, 6 * MS), RX_PACKET_DROPPED);
+    /* not RTP at all */
+    const uint8_t junk[] = "GET / HTTP/1.0\r\n";
+    assert_int_equal(rx_stream_packet(rx, junk, sizeof junk, 7 * MS), RX_PACKET_DROPPED);
+    /* an RTP header with a payload that is no Opus packet (code 3, 0 frames) */
+    p = packets[1];
+    p.data[12] = 0x03;
+    p.data[13] = 0x00;
+    p.len = 14;
+    assert_int_equal(rx_stream_packet(rx, p.data, (size_t)p.len, 8 * MS), RX_PACKET_DROPPED);
+    rx_stats s = rx_stream_stats(rx);
+    assert_int_equal(s.packets_foreign, 2);
+    assert_int_equal(s.packets_invalid, 2);
+    assert_int_equal(s.packets_received, 1);
+    /* the stream goes on unharmed */
+    assert_int_equal(rx_stream_packet(rx, packets[1].data, (size_t)packets[1].len, 20 * MS),
+                     RX_PACKET_ACCEPTED);
+    /* after a silence a new SSRC takes over */
+    p = packets[2];
+    p.data[8] ^= 0xff;
+    assert_int_equal(rx_stream_packet(rx, p.data, (size_t)p.len, 600 * MS), RX_PACKET_NEW_SOURCE);
+    rx_stream_restart(rx);
+    assert_int_equal(rx_stream_packet(rx, p.data, (size_t)p.len, 600 * MS), RX_PACKET_ACCEPTED);
+    rx_stream_destroy(rx);
+}
+
+static void test_speculative_tail(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 10);
+    rx_config rc;
+    rx_config_defaults(&rc);
+    rc.channels = 1;
+    char err[128];
+    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
+    static float pcm[5760];
+    rx_frame_info info;
+    int64_t t = 0;
+    for (int i = 0; i < 10; i++, t += 20 * MS) {
+        while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
+            ;
+        rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+    }
+    /* the stream stops: frames after the last one are concealed, marked as
+     * speculative, and can be taken back */
+    int speculative = 0;
+    for (int i = 0; i < 10; i++, t += 20 * MS)
+        while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
+            if (info.origin == RX_FRAME_PLC) {
+                assert_true(info.speculative);
+                speculative++;
+            }
+    assert_true(speculative >= 8);
+    rx_stream_discard_trailing(rx, (uint64_t)speculative);
+    rx_stats s = rx_stream_stats(rx);
+    assert_int_equal(s.frames_plc, 0);
+    assert_int_equal(s.frames_total, 10);
+    rx_stream_destroy(rx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_depth0),
+        cmocka_unit_test(test_red_depth2_single_losses),
+        cmocka_unit_test(test_red_depth2_burst_of_three),
+        cmocka_unit_test(test_inband_fec),
+        cmocka_unit_test(test_reordering_and_duplicates),
+        cmocka_unit_test(test_duplicates_counted),
+        cmocka_unit_test(test_foreign_and_garbage_dropped),
+        cmocka_unit_test(test_speculative_tail),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

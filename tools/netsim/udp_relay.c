@@ -1,0 +1,348 @@
+#include "tools/netsim/udp_relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Datagrams read per socket per wake-up: enough to drain a burst cheaply,
+ * few enough that one busy direction cannot starve the other or the timers. */
+#define READ_BATCH 64
+
+/* Larger than any UDP payload (65507 bytes over IPv4, 65527 over IPv6). */
+#define MAX_DATAGRAM 65536
+
+/* Socket buffers asked for (the kernel caps them at [rw]mem_max). A relay
+ * that drops in its own socket buffers would add losses the model did not
+ * decide, so it asks for room for a few hundred ms of a fast stream. */
+#define SOCKET_BUFFER_BYTES (4 << 20)
+
+static int set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static void enlarge_buffers(int fd)
+{
+    int size = SOCKET_BUFFER_BYTES;
+    /* Best effort: a smaller buffer still works, it only risks overruns. */
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
+static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+        return x->sin6_port == y->sin6_port &&
+               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0 &&
+               x->sin6_scope_id == y->sin6_scope_id;
+    }
+    return false;
+}
+
+/* A socket of the given family bound to addr; -1 with errno on failure. */
+static int bound_socket(int family, const struct sockaddr *addr, socklen_t len)
+{
+    int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (family == AF_INET6) {
+        /* Explicit, whatever net.ipv6.bindv6only says: an IPv6 wildcard also
+         * takes IPv4 clients; a specific IPv6 address is unaffected. */
+        int off = 0;
+        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    }
+    if (addr && bind(fd, addr, len) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+static int bind_error(const char *what, int saved, char *err, size_t errlen)
+{
+    if (saved == EADDRINUSE) {
+        snprintf(err, errlen, "cannot listen on %s: port in use", what);
+        return NETSIM_EXIT_USAGE;
+    }
+    if (saved == EADDRNOTAVAIL || saved == EACCES) {
+        snprintf(err, errlen, "cannot listen on %s: %s", what, strerror(saved));
+        return NETSIM_EXIT_USAGE;
+    }
+    snprintf(err, errlen, "cannot listen on %s: %s", what, strerror(saved));
+    return NETSIM_EXIT_RUNTIME;
+}
+
+static int open_listen(struct udp_relay *r, const struct netsim_endpoint *ep, char *err,
+                       size_t errlen)
+{
+    char what[NETSIM_ADDR_NAME_MAX];
+    snprintf(what, sizeof what,
+             ep->host[0] ? (strchr(ep->host, ':') ? "[%s]:%s" : "%s:%s") : "%s*:%s", ep->host,
+             ep->port);
+
+    if (!ep->host[0]) {
+        /* Any address: the IPv6 wildcard serves IPv4 too; fall back to IPv4
+         * only where the kernel has no IPv6. */
+        uint16_t port = (uint16_t)atoi(ep->port);
+        struct sockaddr_in6 any6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+        r->listen_fd = bound_socket(AF_INET6, (struct sockaddr *)&any6, sizeof any6);
+        if (r->listen_fd < 0 && errno == EAFNOSUPPORT) {
+            struct sockaddr_in any4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+            r->listen_fd = bound_socket(AF_INET, (struct sockaddr *)&any4, sizeof any4);
+        }
+        return r->listen_fd < 0 ? bind_error(what, errno, err, errlen) : 0;
+    }
+
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *list;
+    int rc = getaddrinfo(ep->host, ep->port, &hints, &list);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot resolve '%s': %s", ep->host, gai_strerror(rc));
+        return NETSIM_EXIT_USAGE;
+    }
+    int saved = EADDRNOTAVAIL;
+    for (struct addrinfo *ai = list; ai && r->listen_fd < 0; ai = ai->ai_next) {
+        r->listen_fd = bound_socket(ai->ai_family, ai->ai_addr, ai->ai_addrlen);
+        if (r->listen_fd < 0)
+            saved = errno;
+    }
+    freeaddrinfo(list);
+    return r->listen_fd < 0 ? bind_error(what, saved, err, errlen) : 0;
+}
+
+static int open_upstream(struct udp_relay *r, const struct netsim_endpoint *ep, char *err,
+                         size_t errlen)
+{
+    /* No AI_ADDRCONFIG: glibc ignores loopback when applying it, which would
+     * make "[::1]:PORT" unresolvable on hosts with IPv6 only on lo. */
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *list;
+    int rc = getaddrinfo(ep->host, ep->port, &hints, &list);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot resolve '%s': %s", ep->host, gai_strerror(rc));
+        return NETSIM_EXIT_USAGE;
+    }
+    int saved = EAFNOSUPPORT;
+    for (struct addrinfo *ai = list; ai && r->upstream_fd < 0; ai = ai->ai_next) {
+        r->upstream_fd = bound_socket(ai->ai_family, NULL, 0);
+        if (r->upstream_fd < 0) {
+            saved = errno;
+            continue;
+        }
+        memcpy(&r->to, ai->ai_addr, ai->ai_addrlen);
+        r->to_len = ai->ai_addrlen;
+    }
+    freeaddrinfo(list);
+    if (r->upstream_fd < 0) {
+        snprintf(err, errlen, "cannot open a socket towards '%s': %s", ep->host, strerror(saved));
+        return NETSIM_EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+int udp_relay_open(struct udp_relay *r, const struct udp_relay_config *cfg, int64_t now_ns,
+                   char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->listen_fd = -1;
+    r->upstream_fd = -1;
+    r->t0_ns = now_ns;
+    r->verbose = cfg->verbose;
+    pktqueue_init(&r->queue);
+    for (int d = 0; d < RELAY_DIRS; d++) {
+        if (lossmodel_init(&r->model[d], &cfg->model[d]) != LOSSMODEL_OK) {
+            snprintf(err, errlen, "%s model: %s", d == RELAY_FORWARD ? "forward" : "reverse",
+                     lossmodel_strerror(LOSSMODEL_EINVAL));
+            return NETSIM_EXIT_USAGE;
+        }
+        r->drop_log[d] = cfg->drop_log[d];
+    }
+
+    /* Resolve the destination first: a typo there is the likelier mistake,
+     * and it should not leave a port bound meanwhile. */
+    int rc = open_upstream(r, &cfg->to, err, errlen);
+    if (rc == 0)
+        rc = open_listen(r, &cfg->listen, err, errlen);
+    if (rc == 0 && (set_nonblocking(r->listen_fd) < 0 || set_nonblocking(r->upstream_fd) < 0)) {
+        snprintf(err, errlen, "fcntl: %s", strerror(errno));
+        rc = NETSIM_EXIT_RUNTIME;
+    }
+    if (rc != 0) {
+        udp_relay_close(r);
+        return rc;
+    }
+    enlarge_buffers(r->listen_fd);
+    enlarge_buffers(r->upstream_fd);
+
+    struct sockaddr_storage local;
+    socklen_t local_len = sizeof local;
+    if (getsockname(r->listen_fd, (struct sockaddr *)&local, &local_len) == 0)
+        netsim_addr_format((struct sockaddr *)&local, local_len, r->listen_name,
+                           sizeof r->listen_name);
+    netsim_addr_format((struct sockaddr *)&r->to, r->to_len, r->to_name, sizeof r->to_name);
+    return 0;
+}
+
+int udp_relay_pollfds(const struct udp_relay *r, struct pollfd *fds, int max)
+{
+    if (max < 2)
+        return 0;
+    fds[0] = (struct pollfd){.fd = r->listen_fd, .events = POLLIN};
+    fds[1] = (struct pollfd){.fd = r->upstream_fd, .events = POLLIN};
+    return 2;
+}
+
+/* RTP version 2, and not an RTCP packet multiplexed on the same port
+ * (RFC 5761: second byte 192..223 is an RTCP packet type). */
+static bool looks_like_rtp(const unsigned char *p, size_t len)
+{
+    return len >= 12 && (p[0] >> 6) == 2 && !(p[1] >= 192 && p[1] <= 223);
+}
+
+static void log_drop(FILE *f, uint64_t k, const unsigned char *p, size_t len)
+{
+    if (!f)
+        return;
+    if (looks_like_rtp(p, len))
+        fprintf(f, "%llu %u\n", (unsigned long long)k, (unsigned)(p[2] << 8 | p[3]));
+    else
+        fprintf(f, "%llu\n", (unsigned long long)k);
+}
+
+static void relay_datagram(struct udp_relay *r, int dir, const unsigned char *p, size_t len,
+                           int64_t now_ns)
+{
+    struct lossmodel *m = &r->model[dir];
+    uint64_t k = m->next_k;
+    struct lossmodel_fate fate = lossmodel_next(m);
+    if (fate.drop) {
+        log_drop(r->drop_log[dir], k, p, len);
+        return;
+    }
+    double release_ms = lossmodel_release_ms(m, &fate, (double)(now_ns - r->t0_ns) / 1e6);
+    int64_t due_ns = r->t0_ns + (int64_t)llround(release_ms * 1e6);
+    for (int c = 0; c < fate.copies; c++) {
+        if (pktqueue_push(&r->queue, due_ns, dir, p, len) < 0)
+            r->stats[dir].overflow++;
+    }
+}
+
+static void note_client(struct udp_relay *r, const struct sockaddr_storage *src, socklen_t len)
+{
+    if (r->client_len && same_address(&r->client, src))
+        return;
+    if (r->verbose) {
+        char name[NETSIM_ADDR_NAME_MAX];
+        netsim_addr_format((const struct sockaddr *)src, len, name, sizeof name);
+        fprintf(stderr, "netsim: %s client %s\n", r->client_len ? "new" : "first", name);
+    }
+    memcpy(&r->client, src, len);
+    r->client_len = len;
+}
+
+static int drain_socket(struct udp_relay *r, int dir, int64_t (*clock)(void))
+{
+    static unsigned char buf[MAX_DATAGRAM];
+    int fd = dir == RELAY_FORWARD ? r->listen_fd : r->upstream_fd;
+    for (int i = 0; i < READ_BATCH; i++) {
+        struct sockaddr_storage src;
+        socklen_t src_len = sizeof src;
+        ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&src, &src_len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EBADF || errno == ENOTSOCK || errno == EFAULT || errno == EINVAL)
+                return -1;
+            /* EAGAIN: drained. Anything else (an ICMP error surfacing) concerns
+             * one earlier datagram, not the relay: carry on. */
+            return 0;
+        }
+        int64_t now = clock();
+        if (dir == RELAY_FORWARD) {
+            note_client(r, &src, src_len);
+        } else if (!r->client_len) {
+            r->stats[dir].unroutable++;
+            continue;
+        }
+        relay_datagram(r, dir, buf, (size_t)n, now);
+    }
+    return 0;
+}
+
+int udp_relay_service(struct udp_relay *r, const struct pollfd *fds, int nfds,
+                      int64_t (*clock)(void))
+{
+    for (int i = 0; i < nfds; i++) {
+        if (!(fds[i].revents & (POLLIN | POLLERR)))
+            continue;
+        int dir;
+        if (fds[i].fd == r->listen_fd)
+            dir = RELAY_FORWARD;
+        else if (fds[i].fd == r->upstream_fd)
+            dir = RELAY_REVERSE;
+        else
+            continue;
+        if (drain_socket(r, dir, clock) < 0)
+            return -1;
+    }
+    udp_relay_flush(r, clock());
+    return 0;
+}
+
+void udp_relay_flush(struct udp_relay *r, int64_t now_ns)
+{
+    int64_t due;
+    while (pktqueue_peek_due(&r->queue, &due) && due <= now_ns) {
+        struct pkt p;
+        pktqueue_pop(&r->queue, &p);
+        ssize_t n;
+        do {
+            if (p.dir == RELAY_FORWARD)
+                n = sendto(r->upstream_fd, p.data, p.len, 0, (struct sockaddr *)&r->to, r->to_len);
+            else
+                n = sendto(r->listen_fd, p.data, p.len, 0, (struct sockaddr *)&r->client,
+                           r->client_len);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0)
+            r->stats[p.dir].send_errors++;
+        else
+            r->stats[p.dir].sent++;
+        free(p.data);
+    }
+}
+
+bool udp_relay_next_due(const struct udp_relay *r, int64_t *due_ns)
+{
+    return pktqueue_peek_due(&r->queue, due_ns);
+}
+
+void udp_relay_close(struct udp_relay *r)
+{
+    uint64_t pending[RELAY_DIRS] = {0};
+    pktqueue_clear(&r->queue, pending, RELAY_DIRS);
+    for (int d = 0; d < RELAY_DIRS; d++)
+        r->stats[d].pending += pending[d];
+    if (r->listen_fd >= 0)
+        close(r->listen_fd);
+    if (r->upstream_fd >= 0)
+        close(r->upstream_fd);
+    r->listen_fd = -1;
+    r->upstream_fd = -1;
+}
