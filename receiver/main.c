@@ -153,16 +153,26 @@ typedef struct receiver {
     options *opt;
     rx_stream *rx;
     file_sink *sink;
+    int sink_channels;
     FILE *stats_file;
     float pcm[AL_MAX_FRAME_SAMPLES * 2];
     bool failed;
 } receiver;
 
-/* Opens the output once the channel count is known (the first packet). */
+/* The output is created at start-up, so that a bad path fails at once, and
+ * created again with the stream's channel count if the first packet says
+ * otherwise (nothing has been written to it then). */
 static int ensure_sink(receiver *r, int channels)
 {
-    if (r->sink)
+    if (r->sink && r->sink_channels == channels)
         return 0;
+    if (r->sink) {
+        if (file_sink_written(r->sink) > 0 || file_sink_held_frames(r->sink) > 0)
+            return 0;
+        file_sink_close(r->sink);
+        r->sink = NULL;
+    }
+    r->sink_channels = channels;
     char err[512];
     r->sink = file_sink_open(r->opt->output, channels, err, sizeof err);
     if (!r->sink) {
@@ -262,7 +272,7 @@ int main(int argc, char **argv)
             fclose(r.stats_file);
         return 2;
     }
-    if (opt.rx.channels > 0 && ensure_sink(&r, opt.rx.channels) != 0) {
+    if (ensure_sink(&r, opt.rx.channels > 0 ? opt.rx.channels : 1) != 0) {
         close(fd);
         if (r.stats_file)
             fclose(r.stats_file);
@@ -286,6 +296,7 @@ int main(int argc, char **argv)
     int64_t last_packet = 0;
     int64_t next_report = start + NS_PER_SEC;
     const char *why = "interrupted";
+    char why_idle[64];
     while (!stop_requested) {
         int64_t now = clock_now_ns();
         int64_t wake = next_report;
@@ -315,19 +326,19 @@ int main(int argc, char **argv)
             next_report += NS_PER_SEC;
         }
         if (last_packet && opt.idle_timeout_ns > 0 && now - last_packet >= opt.idle_timeout_ns) {
-            why = "the stream went silent";
+            snprintf(why_idle, sizeof why_idle, "the stream was silent for %.1f s",
+                     (double)opt.idle_timeout_ns / NS_PER_SEC);
+            why = why_idle;
             break;
         }
     }
     if (r.failed)
-        why = "an error";
+        why = "error";
 
     int64_t now = clock_now_ns();
     finish_stream(&r, now);
     int exit_code = r.failed ? 1 : 0;
     rx_stats s = rx_stream_stats(r.rx);
-    if (!r.sink && ensure_sink(&r, opt.rx.channels > 0 ? opt.rx.channels : 1) != 0)
-        exit_code = 1;
     int64_t written = r.sink ? file_sink_written(r.sink) : 0;
     if (file_sink_close(r.sink) != 0) {
         fprintf(stderr, "%s: cannot finalise %s\n", program, opt.output);
@@ -338,7 +349,7 @@ int main(int argc, char **argv)
         fclose(r.stats_file);
     }
     if (opt.verbose >= 0) {
-        fprintf(stderr, "%s: ended by %s; wrote %.2f s to %s\n", program, why,
+        fprintf(stderr, "%s: ended (%s); wrote %.2f s to %s\n", program, why,
                 (double)written / AL_RATE, opt.output);
         stats_report_summary(stderr, &s);
     }

@@ -1,0 +1,51 @@
+# Shared helpers for the end-to-end tests (sourced, not run).
+# Environment from ctest: AL_BIN (build dir), AL_DATA (clips), AL_SRC.
+set -euo pipefail
+SENDER=$AL_BIN/sender/sender
+RECEIVER=$AL_BIN/receiver/receiver
+NETSIM=$AL_BIN/tools/netsim/netsim
+AUDIOCMP=$AL_BIN/tools/audiocmp/audiocmp
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/al-e2e.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Prints N free UDP port numbers (each also free for TCP, for later use).
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+while len(socks) < 2 * int(sys.argv[1]):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("", 0))
+    port = u.getsockname()[1]
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.bind(("", port)); socks += [u, t]
+    except OSError:
+        u.close()
+        continue
+print(" ".join(str(s.getsockname()[1]) for s in socks[::2]))
+PY
+}
+
+# Waits until a UDP port is bound (the receiver is up), at most 5 s.
+wait_udp_bound() {
+    for _ in $(seq 50); do
+        ss -Huln "sport = :$1" 2>/dev/null | grep -q . && return 0
+        python3 -c "import socket,sys
+s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)
+try: s.bind(('::',int(sys.argv[1])))
+except OSError: sys.exit(0)
+sys.exit(1)" "$1" && return 0
+        sleep 0.1
+    done
+    fail "nothing listening on UDP port $1"
+}
+
+# Reads a JSON key from the last line of a stats file.
+final_stat() { tail -n 1 "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
