@@ -29,7 +29,8 @@
 
 struct rx_stream {
     rx_config cfg;
-    OpusDecoder *decoder; /* created at the first packet when channels follow the stream */
+    OpusDecoder *decoder;      /* created at the first packet when channels follow the stream */
+    OpusDecoder *copy_decoder; /* RX_COPY_OWN_DECODER only */
     int channels;
     jitbuf jb;
 
@@ -76,6 +77,14 @@ static int open_decoder(rx_stream *rx, int channels)
     rx->decoder = opus_decoder_create(AL_RATE, channels, &status);
     if (!rx->decoder)
         return -1;
+    if (rx->cfg.copy_decoding == RX_COPY_OWN_DECODER) {
+        rx->copy_decoder = opus_decoder_create(AL_RATE, channels, &status);
+        if (!rx->copy_decoder) {
+            opus_decoder_destroy(rx->decoder);
+            rx->decoder = NULL;
+            return -1;
+        }
+    }
     rx->channels = channels;
     return 0;
 }
@@ -108,6 +117,8 @@ void rx_stream_destroy(rx_stream *rx)
         return;
     if (rx->decoder)
         opus_decoder_destroy(rx->decoder);
+    if (rx->copy_decoder)
+        opus_decoder_destroy(rx->copy_decoder);
     free(rx);
 }
 
@@ -128,6 +139,8 @@ void rx_stream_restart(rx_stream *rx)
     jb_reset(&rx->jb);
     if (rx->decoder)
         opus_decoder_ctl(rx->decoder, OPUS_RESET_STATE);
+    if (rx->copy_decoder)
+        opus_decoder_ctl(rx->copy_decoder, OPUS_RESET_STATE);
     rx->playing = false;
     rx->samples_played = 0;
     rx->loss_seen = false;
@@ -388,8 +401,11 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
     info->ts = frame.ts;
     int samples = -1;
     if (held) {
-        samples = opus_decode_float(rx->decoder, frame.data, (opus_int32)frame.len, pcm,
-                                    AL_MAX_FRAME_SAMPLES, 0);
+        OpusDecoder *dec = rx->decoder;
+        if (frame.source == JB_SOURCE_RED && rx->copy_decoder)
+            dec = rx->copy_decoder;
+        samples =
+            opus_decode_float(dec, frame.data, (opus_int32)frame.len, pcm, AL_MAX_FRAME_SAMPLES, 0);
         info->origin = frame.source == JB_SOURCE_RED ? RX_FRAME_RED : RX_FRAME_PRIMARY;
         if (frame.source == JB_SOURCE_RED)
             rx->stats.copies_used++;

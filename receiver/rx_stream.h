@@ -16,12 +16,19 @@
 
 #include "proto/defaults.h"
 
+/* How a RED copy is decoded (a choice measured by tools/lossbench). */
+typedef enum rx_copy_decoding {
+    RX_COPY_MAIN_DECODER = 0, /**< into the primary's decoder: its state stays continuous */
+    RX_COPY_OWN_DECODER = 1,  /**< into a decoder of its own, which sees only copies */
+} rx_copy_decoding;
+
 typedef struct rx_config {
     int channels;           /**< output channels, 1 or 2; 0 = as the first packet says */
     int opus_pt;            /**< payload type of plain Opus packets */
     int red_pt;             /**< payload type of RED packets, -1 for none */
     int latency_ms;         /**< fixed playout delay after the first packet; 0 = automatic */
     int64_t source_hold_ns; /**< a new SSRC is taken once the current one is this silent */
+    rx_copy_decoding copy_decoding; /**< default RX_COPY_MAIN_DECODER */
 } rx_config;
 
 /** Fills CFG with the defaults (channels as the stream, PT 111 and 63,

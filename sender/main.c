@@ -38,6 +38,8 @@ typedef struct options {
 
 static void usage(void)
 {
+    tx_config d;
+    tx_config_defaults(&d);
     printf("Usage: sender --to HOST:PORT --input FILE [options]\n"
            "Streams audio as Opus over RTP/UDP with redundancy (RFC 2198).\n"
            "\n"
@@ -60,8 +62,8 @@ static void usage(void)
            "\n"
            "Loss protection:\n"
            "  -r, --redundancy N          copies of earlier frames in each packet, 0..3\n"
-           "                              (default 0)\n"
-           "      --redundancy-bitrate R  bitrate of the copies (default 12k)\n"
+           "                              (default %d)\n"
+           "      --redundancy-bitrate R  bitrate of the copies (default %.1fk)\n"
            "      --fec                   Opus in-band FEC (LBRR) in the primary (default off)\n"
            "      --loss-percent N        expected loss told to the encoder, 0..100\n"
            "                              (default 0; 20 with --fec)\n"
@@ -72,7 +74,8 @@ static void usage(void)
            "  -h, --help                  this help\n"
            "  -V, --version               version\n"
            "\n"
-           "Exit status: 0 done, 1 runtime failure, 2 bad option, file or address.\n");
+           "Exit status: 0 done, 1 runtime failure, 2 bad option, file or address.\n",
+           d.redundancy, d.redundancy_bitrate / 1000.0);
 }
 
 static int parse_options(int argc, char **argv, options *opt)
@@ -257,11 +260,11 @@ int main(int argc, char **argv)
     const int frame = opt.tx.frame_samples;
     if (opt.verbose >= 0)
         fprintf(stderr,
-                "%s: %s -> %s: Opus %d kbps, %.1f ms frames, %s, redundancy %d (%d kbps)%s, "
+                "%s: %s -> %s: Opus %d kbps, %.1f ms frames, %s, redundancy %d (%.1f kbps)%s, "
                 "SSRC %08x\n",
                 program, opt.input, addr_text, opt.tx.bitrate / 1000, frame / 48.0,
                 opt.tx.channels == 1 ? "mono" : "stereo", opt.tx.redundancy,
-                opt.tx.redundancy_bitrate / 1000, opt.tx.fec ? ", in-band FEC" : "", opt.tx.ssrc);
+                opt.tx.redundancy_bitrate / 1000.0, opt.tx.fec ? ", in-band FEC" : "", opt.tx.ssrc);
 
     float *pcm = calloc((size_t)frame * (size_t)opt.tx.channels, sizeof(float));
     uint8_t packet[AL_MAX_PACKET];

@@ -131,6 +131,7 @@ static void test_clean_depth0(void **state)
     (void)state;
     tx_config cfg;
     tx_config_defaults(&cfg);
+    cfg.redundancy = 0;
     encode(&cfg, 200);
     int order[200];
     identity(order, 200);
@@ -186,6 +187,7 @@ static void test_inband_fec(void **state)
     (void)state;
     tx_config cfg;
     tx_config_defaults(&cfg);
+    cfg.redundancy = 0;
     cfg.application = OPUS_APPLICATION_VOIP;
     cfg.bitrate = 24000;
     cfg.fec = true;
@@ -297,6 +299,7 @@ static void test_speculative_tail(void **state)
     (void)state;
     tx_config cfg;
     tx_config_defaults(&cfg);
+    cfg.redundancy = 0;
     encode(&cfg, 10);
     rx_config rc;
     rx_config_defaults(&rc);

@@ -166,12 +166,14 @@ static void test_align_noise_lags(void **state)
     /* Negative lags proper: the test starts in the middle of the reference. */
     int lag;
     double peak;
-    assert_int_equal(metrics_align(ref, ref_len, ref + 12345, ref_len - 12345, 20000, &lag, &peak),
+    /* And lags exactly at the search limit, on both sides. */
+    assert_int_equal(metrics_align(ref, ref_len, ref + 12345, ref_len - 12345, 12345, &lag, &peak),
                      METRICS_OK);
     assert_int_equal(lag, -12345);
-    assert_int_equal(metrics_align(ref + 1, ref_len - 1, ref, ref_len, 10, &lag, &peak),
-                     METRICS_OK);
+    assert_int_equal(metrics_align(ref + 1, ref_len - 1, ref, ref_len, 1, &lag, &peak), METRICS_OK);
     assert_int_equal(lag, 1);
+    assert_int_equal(metrics_align(ref + 1, ref_len - 1, ref, ref_len, 0, &lag, &peak), METRICS_OK);
+    assert_int_equal(lag, 0);
     free(ref);
     free(test);
 }
@@ -203,6 +205,27 @@ static void test_align_polarity_and_limit(void **state)
     assert_int_equal(metrics_align(&one, 1, &one, 1, 1 << 30, &lag, &peak), METRICS_OK);
     assert_int_equal(lag, 0);
     assert_near(peak, 1.0, 1e-12);
+    free(ref);
+    free(test);
+}
+
+/* A rotated copy: linear lag D overlaps (L - D) / L of the energy, and
+ * lag D - L the rest. A transform too short for the lag range folds the two
+ * together and reports a perfect score; the right one reports the overlap
+ * fraction (the whole-signal normalisation of metrics.h). */
+static void test_align_no_wraparound(void **state)
+{
+    (void)state;
+    const size_t len = (size_t)1 << 15, d = 8192;
+    float *ref = noise(len, 0.2), *test = malloc(len * sizeof *test);
+    assert_non_null(test);
+    memcpy(test + d, ref, (len - d) * sizeof *ref);
+    memcpy(test, ref + (len - d), d * sizeof *ref);
+    int lag;
+    double peak;
+    assert_int_equal(metrics_align(ref, len, test, len, 10000, &lag, &peak), METRICS_OK);
+    assert_int_equal(lag, (int)d);
+    assert_near(peak, 0.75, 0.02);
     free(ref);
     free(test);
 }
@@ -429,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_align_speech_lags),
         cmocka_unit_test(test_align_noise_lags),
         cmocka_unit_test(test_align_polarity_and_limit),
+        cmocka_unit_test(test_align_no_wraparound),
         cmocka_unit_test(test_align_errors),
         cmocka_unit_test(test_align_long),
         cmocka_unit_test(test_overlap),

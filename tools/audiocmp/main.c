@@ -202,11 +202,12 @@ static void json_number(const char *key, double v, const char *fmt)
 static void human_number(const char *label, double v, const char *fmt, const char *unit)
 {
     printf("  %s ", label);
-    if (isnan(v))
+    if (isnan(v)) {
         printf("n/a");
-    else
+    } else {
         printf(fmt, v);
-    printf("%s", unit);
+        printf("%s", unit);
+    }
 }
 
 static const char *align_error(int rc)

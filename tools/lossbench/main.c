@@ -1,0 +1,480 @@
+/* lossbench: how much of what the network loses comes back, and what the
+ * rest costs, measured on real speech with the real media code.
+ *
+ * For each sender configuration (redundancy depth, LBRR on/off) the clips
+ * are encoded once by tx_stream. Each loss pattern (lossmodel: the fate of
+ * packet k depends only on the seed and k) then decides which packets reach
+ * an rx_stream running in simulated time: packet k arrives at k frames, and
+ * frames are played on the receiver's own schedule, exactly as live. The
+ * output is compared with the same configuration's output over a loss-free
+ * link, so the distortion shown is what loss did, not what the codec did. */
+#include <getopt.h>
+#include <math.h>
+#include <opus.h>
+#include <speex/speex_resampler.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audio/soundfile.h"
+#include "common/cli.h"
+#include "proto/opus_toc.h"
+#include "proto/rtp.h"
+#include "receiver/rx_stream.h"
+#include "sender/tx_stream.h"
+#include "tools/audiocmp/metrics.h"
+#include "tools/netsim/lossmodel.h"
+
+#define FRAME        960 /* 20 ms */
+#define MAX_CLIPS    8
+#define LBRR_PERCENT 20 /* the loss the encoder is told of when LBRR is on */
+
+static const char *default_clips[] = {
+    "ljspeech_LJ001-0001_F.flac",
+    "libri_3436-172162-0000_M.flac",
+    "ljspeech_LJ001-0007_F.flac",
+    "jfk_inaugural_excerpt_M.flac",
+};
+
+typedef struct encoded {
+    uint8_t (*packets)[1200];
+    int *lens;
+    int n;
+    double payload_kbps;
+    double encode_cpu_s;
+} encoded;
+
+typedef struct loss_case {
+    const char *name;
+    enum lossmodel_loss loss;
+    double rate;
+    double burst;
+} loss_case;
+
+typedef struct result {
+    uint64_t lost, red, fec, plc, ideal_copies;
+    double seg_snr, lsd, decode_cpu_s;
+    double delay_ms; /* the receiver's playout delay at the end */
+    float *out;
+} result;
+
+static float *audio;
+static long audio_len;
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int load_clips(const char *dir, const char **names, int count)
+{
+    long cap = 48000L * 120;
+    audio = calloc((size_t)cap, sizeof(float));
+    for (int i = 0; i < count; i++) {
+        char path[1024], err[256];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        soundfile_reader *r = soundfile_reader_open(path, 1, err, sizeof err);
+        if (!r) {
+            fprintf(stderr, "lossbench: %s\n", err);
+            return -1;
+        }
+        long got;
+        while (audio_len < cap &&
+               (got = soundfile_reader_read(r, audio + audio_len, cap - audio_len)) > 0)
+            audio_len += got;
+        soundfile_reader_close(r);
+    }
+    audio_len -= audio_len % FRAME;
+    return 0;
+}
+
+static int application = OPUS_APPLICATION_AUDIO;
+
+static encoded encode_all(const tx_config *base)
+{
+    tx_config cfg = *base;
+    cfg.application = application;
+    cfg.ssrc = 0x5eed;
+    cfg.first_sequence = 65000; /* wraps during the run */
+    cfg.first_timestamp = 0xfff00000u;
+    char err[256];
+    tx_stream *tx = tx_stream_create(&cfg, err, sizeof err);
+    if (!tx) {
+        fprintf(stderr, "lossbench: %s\n", err);
+        exit(1);
+    }
+    encoded e = {0};
+    e.n = (int)(audio_len / FRAME);
+    e.packets = malloc(sizeof *e.packets * (size_t)e.n);
+    e.lens = malloc(sizeof *e.lens * (size_t)e.n);
+    double t0 = cpu_now();
+    for (int k = 0; k < e.n; k++) {
+        e.lens[k] = tx_stream_encode(tx, audio + (long)k * FRAME, e.packets[k], 1200);
+        if (e.lens[k] < 0) {
+            fprintf(stderr, "lossbench: encoder error\n");
+            exit(1);
+        }
+    }
+    e.encode_cpu_s = cpu_now() - t0;
+    tx_stats s = tx_stream_stats(tx);
+    e.payload_kbps = s.payload_bytes * 8.0 / ((double)audio_len / 48000) / 1000;
+    tx_stream_destroy(tx);
+    return e;
+}
+
+static void free_encoded(encoded *e)
+{
+    free(e->packets);
+    free(e->lens);
+}
+
+/* Plays the encoded stream through RX over the loss pattern LC (NULL: no
+ * loss). The output is placed by frame index, so it lines up with the input
+ * and with every other run. */
+static result run(const encoded *e, const loss_case *lc, int depth, uint64_t seed,
+                  rx_copy_decoding copy_decoding)
+{
+    result res = {0};
+    res.out = calloc((size_t)audio_len, sizeof(float));
+    rx_config rc;
+    rx_config_defaults(&rc);
+    rc.channels = 1;
+    rc.copy_decoding = copy_decoding;
+    char err[256];
+    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
+
+    struct lossmodel model;
+    struct lossmodel_config mc;
+    lossmodel_config_default(&mc);
+    mc.seed = seed;
+    if (lc) {
+        mc.loss = lc->loss;
+        mc.loss_rate = lc->rate;
+        mc.burst_len = lc->burst > 0 ? lc->burst : 1;
+    }
+    lossmodel_init(&model, &mc);
+    bool *dropped = calloc((size_t)e->n, sizeof(bool));
+    for (int k = 0; k < e->n; k++)
+        dropped[k] = lossmodel_fate(&model, (uint64_t)k).drop;
+
+    const int64_t frame_ns = (int64_t)FRAME * 1000000000LL / 48000;
+    static float pcm[5760 * 2];
+    rx_frame_info info;
+    const uint32_t ts0 = 0xfff00000u; /* encode_all()'s first timestamp */
+    double t0 = cpu_now();
+    int64_t t = 0;
+    for (int k = 0; k < e->n + 200; k++, t += frame_ns) {
+        int s;
+        while ((s = rx_stream_pull(rx, t, false, pcm, &info)) > 0) {
+            /* placed by timestamp: the stream may begin with a frame
+             * rebuilt from a copy, before the first packet that arrived */
+            long pos = (long)(uint32_t)((uint32_t)info.ts - ts0);
+            if (pos + s <= audio_len)
+                memcpy(res.out + pos, pcm, sizeof(float) * (size_t)s);
+        }
+        if (k >= e->n || dropped[k])
+            continue;
+        rx_stream_packet(rx, e->packets[k], (size_t)e->lens[k], t);
+    }
+    res.decode_cpu_s = cpu_now() - t0;
+    rx_stats st = rx_stream_stats(rx);
+    rx_stream_destroy(rx);
+
+    /* The copies could rebuild lost frame k if any of packets k+1..k+depth
+     * arrived: the pattern's own ideal, against which no copy is wasted. */
+    for (int k = 0; k < e->n; k++) {
+        if (!dropped[k])
+            continue;
+        res.lost++;
+        for (int j = 1; j <= depth && k + j < e->n; j++)
+            if (!dropped[k + j]) {
+                res.ideal_copies++;
+                break;
+            }
+    }
+    res.delay_ms = st.delay_ms;
+    res.red = st.frames_red;
+    res.fec = st.frames_fec;
+    /* every lost frame not rebuilt was concealed (or, before the first
+     * packet and after the last, never played at all) */
+    res.plc = res.lost - res.red - res.fec;
+    free(dropped);
+    return res;
+}
+
+/* Speech quality is judged in the wideband voice band, as ITU-T P.862.2
+ * and docs BASELINES.md do: both signals are resampled to 16 kHz before
+ * they are compared. (At 48 kHz the empty band above 8-11 kHz of these
+ * clips would dominate the log-spectral distance.) */
+#define METRIC_RATE 16000
+#define METRIC_SEG  320 /* 20 ms at 16 kHz */
+
+static float *to_metric_rate(const float *in, long n, long *out_n)
+{
+    int err;
+    SpeexResamplerState *rs = speex_resampler_init(1, 48000, METRIC_RATE, 10, &err);
+    speex_resampler_skip_zeros(rs);
+    long cap = n / 3 + 64;
+    float *out = calloc((size_t)cap, sizeof(float));
+    spx_uint32_t in_len = (spx_uint32_t)n, len = (spx_uint32_t)cap;
+    speex_resampler_process_float(rs, 0, in, &in_len, out, &len);
+    speex_resampler_destroy(rs);
+    *out_n = (long)len;
+    return out;
+}
+
+static void measure(result *r, const float *clean16, long n16)
+{
+    long n;
+    float *out16 = to_metric_rate(r->out, audio_len, &n);
+    if (n > n16)
+        n = n16;
+    r->seg_snr = metrics_segmental_snr_db(clean16, out16, (size_t)n, METRIC_SEG, METRICS_SSNR_LO_DB,
+                                          METRICS_SSNR_HI_DB);
+    r->lsd = metrics_log_spectral_distance_db(clean16, out16, (size_t)n, METRIC_SEG);
+    free(out16);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * part / whole : 0;
+}
+
+static void table(uint64_t seed, int copy_bitrate, FILE *csv)
+{
+    static const loss_case cases[] = {
+        {"B 0%", LOSSMODEL_LOSS_NONE, 0, 0},         {"B 5%", LOSSMODEL_LOSS_BERNOULLI, .05, 0},
+        {"B 10%", LOSSMODEL_LOSS_BERNOULLI, .10, 0}, {"B 20%", LOSSMODEL_LOSS_BERNOULLI, .20, 0},
+        {"B 30%", LOSSMODEL_LOSS_BERNOULLI, .30, 0}, {"B 40%", LOSSMODEL_LOSS_BERNOULLI, .40, 0},
+        {"GE 10% b2", LOSSMODEL_LOSS_GE, .10, 2},    {"GE 20% b3", LOSSMODEL_LOSS_GE, .20, 3},
+    };
+    const int ncases = (int)(sizeof cases / sizeof cases[0]);
+    printf(
+        "| loss | depth | LBRR | lost frames | rebuilt from copies | ideal 1-p^d | pattern ideal "
+        "| from LBRR | concealed | seg. SNR dB | LSD dB | payload kbps | x depth 0 | delay ms | "
+        "CPU %% |\n");
+    printf("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    if (csv)
+        fprintf(csv, "model,rate,burst,depth,lbrr,lost,red_pct,ideal_pct,pattern_ideal_pct,fec_pct,"
+                     "plc_pct,seg_snr_db,lsd_db,payload_kbps,ratio,delay_ms,cpu_pct\n");
+    double audio_s = (double)audio_len / 48000;
+    for (int lbrr = 0; lbrr <= 1; lbrr++) {
+        double base_kbps = 0;
+        for (int depth = 0; depth <= 3; depth++) {
+            tx_config cfg;
+            tx_config_defaults(&cfg);
+            cfg.redundancy = depth;
+            cfg.redundancy_bitrate = copy_bitrate;
+            cfg.fec = lbrr;
+            cfg.loss_percent = lbrr ? LBRR_PERCENT : 0;
+            encoded e = encode_all(&cfg);
+            if (depth == 0)
+                base_kbps = e.payload_kbps;
+            result clean = run(&e, NULL, depth, seed, RX_COPY_MAIN_DECODER);
+            long n16;
+            float *clean16 = to_metric_rate(clean.out, audio_len, &n16);
+            for (int c = 0; c < ncases; c++) {
+                const loss_case *lc = &cases[c];
+                result r = run(&e, lc, depth, seed, RX_COPY_MAIN_DECODER);
+                measure(&r, clean16, n16);
+                double ideal = depth ? 100.0 * (1 - pow(lc->rate, depth)) : 0;
+                double cpu = 100.0 * (e.encode_cpu_s + r.decode_cpu_s) / audio_s;
+                printf("| %s | %d | %s | %llu | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f %% | "
+                       "%.1f | %.2f | %.1f | %.3f | %.0f | %.2f |\n",
+                       lc->name, depth, lbrr ? "on" : "off", (unsigned long long)r.lost,
+                       pct(r.red, r.lost), ideal, pct(r.ideal_copies, r.lost), pct(r.fec, r.lost),
+                       pct(r.plc, r.lost), r.seg_snr, r.lsd, e.payload_kbps,
+                       e.payload_kbps / base_kbps, r.delay_ms, cpu);
+                if (csv)
+                    fprintf(csv,
+                            "%s,%.2f,%.0f,%d,%d,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,%.3f,%.2f,"
+                            "%.3f,%.1f,%.3f\n",
+                            lc->loss == LOSSMODEL_LOSS_GE ? "ge" : "bernoulli", lc->rate, lc->burst,
+                            depth, lbrr, (unsigned long long)r.lost, pct(r.red, r.lost), ideal,
+                            pct(r.ideal_copies, r.lost), pct(r.fec, r.lost), pct(r.plc, r.lost),
+                            r.seg_snr, r.lsd, e.payload_kbps, e.payload_kbps / base_kbps,
+                            r.delay_ms, cpu);
+                free(r.out);
+            }
+            free(clean16);
+            free(clean.out);
+            free_encoded(&e);
+        }
+    }
+}
+
+/* Which way of decoding a copy sounds better, at depth 2 over the same
+ * patterns: into the main decoder, into a decoder of its own, or into the
+ * main decoder from a copies' encoder with prediction disabled. */
+static void study_copy_decoding(uint64_t seed, int copy_bitrate)
+{
+    static const loss_case cases[] = {
+        {"B 10%", LOSSMODEL_LOSS_BERNOULLI, .10, 0},
+        {"B 20%", LOSSMODEL_LOSS_BERNOULLI, .20, 0},
+        {"B 30%", LOSSMODEL_LOSS_BERNOULLI, .30, 0},
+        {"GE 20% b3", LOSSMODEL_LOSS_GE, .20, 3},
+    };
+    printf("| copy decoding (depth 2) | loss | seg. SNR dB | LSD dB | payload kbps |\n");
+    printf("|---|---|---:|---:|---:|\n");
+    for (int variant = 0; variant < 4; variant++) {
+        tx_config cfg;
+        tx_config_defaults(&cfg);
+        cfg.redundancy = 2;
+        cfg.redundancy_bitrate = copy_bitrate;
+        cfg.copy_prediction_disabled = variant >= 2;
+        rx_copy_decoding dec = variant % 2 ? RX_COPY_OWN_DECODER : RX_COPY_MAIN_DECODER;
+        const char *name = variant == 0   ? "main decoder"
+                           : variant == 1 ? "own decoder"
+                           : variant == 2 ? "main decoder, copies without prediction"
+                                          : "own decoder, copies without prediction";
+        encoded e = encode_all(&cfg);
+        result clean = run(&e, NULL, 2, seed, dec);
+        long n16;
+        float *clean16 = to_metric_rate(clean.out, audio_len, &n16);
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            result r = run(&e, &cases[c], 2, seed, dec);
+            measure(&r, clean16, n16);
+            printf("| %s | %s | %.2f | %.2f | %.1f |\n", name, cases[c].name, r.seg_snr, r.lsd,
+                   e.payload_kbps);
+            free(r.out);
+        }
+        free(clean16);
+        free(clean.out);
+        free_encoded(&e);
+    }
+}
+
+/* What the copies' bitrate buys, at depth 2 and 3. */
+static void study_copy_bitrate(uint64_t seed)
+{
+    static const int rates[] = {6000, 7500, 8000, 10000, 12000, 16000, 24000};
+    static const loss_case cases[] = {
+        {"B 20%", LOSSMODEL_LOSS_BERNOULLI, .20, 0},
+        {"GE 20% b3", LOSSMODEL_LOSS_GE, .20, 3},
+    };
+    tx_config cfg0;
+    tx_config_defaults(&cfg0);
+    cfg0.redundancy = 0;
+    encoded e0 = encode_all(&cfg0);
+    printf("| copies kbps | depth | payload kbps | x depth 0 | seg. SNR B 20%% | seg. SNR GE 20%% "
+           "b3 |\n");
+    printf("|---:|---:|---:|---:|---:|---:|\n");
+    for (int depth = 2; depth <= 3; depth++)
+        for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+            tx_config cfg;
+            tx_config_defaults(&cfg);
+            cfg.redundancy = depth;
+            cfg.redundancy_bitrate = rates[i];
+            encoded e = encode_all(&cfg);
+            result clean = run(&e, NULL, depth, seed, RX_COPY_MAIN_DECODER);
+            long n16;
+            float *clean16 = to_metric_rate(clean.out, audio_len, &n16);
+            double snr[2];
+            for (int c = 0; c < 2; c++) {
+                result r = run(&e, &cases[c], depth, seed, RX_COPY_MAIN_DECODER);
+                measure(&r, clean16, n16);
+                snr[c] = r.seg_snr;
+                free(r.out);
+            }
+            printf("| %.1f | %d | %.1f | %.3f | %.2f | %.2f |\n", rates[i] / 1000.0, depth,
+                   e.payload_kbps, e.payload_kbps / e0.payload_kbps, snr[0], snr[1]);
+            free(clean16);
+            free(clean.out);
+            free_encoded(&e);
+        }
+    free_encoded(&e0);
+}
+
+static void usage(void)
+{
+    printf("Usage: lossbench [--data DIR] [--seed N] [--copy-bitrate R] [--csv FILE]\n"
+           "                 [--study table|copy-decoding|copy-bitrate]\n"
+           "Runs the real sender and receiver media code in simulated time over seeded\n"
+           "loss patterns and prints a markdown table.\n"
+           "  --data DIR         where the clips are (default: the repository's data/)\n"
+           "  --seed N           loss pattern seed (default 1)\n"
+           "  --copy-bitrate R   bitrate of the copies (default: the sender's default)\n"
+           "  --csv FILE         also write the table as CSV (for tools/lossbench/plot.sh)\n"
+           "  --study S          table (default), copy-decoding or copy-bitrate\n"
+           "  --voip             primary in Opus's VoIP application (default: audio)\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = AL_SOURCE_DATA;
+    const char *csv_path = NULL;
+    const char *study = "table";
+    long seed = 1;
+    tx_config defaults;
+    tx_config_defaults(&defaults);
+    int copy_bitrate = defaults.redundancy_bitrate;
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"seed", required_argument, NULL, 's'},
+        {"csv", required_argument, NULL, 'c'},
+        {"study", required_argument, NULL, 'S'},
+        {"copy-bitrate", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
+        {"voip", no_argument, NULL, 'v'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 's':
+            if (cli_parse_int(optarg, 0, 1L << 30, &seed) != 0)
+                return cli_usage_error("lossbench", "--seed '%s'", optarg);
+            break;
+        case 'c':
+            csv_path = optarg;
+            break;
+        case 'S':
+            study = optarg;
+            break;
+        case 'b':
+            if (cli_parse_bitrate(optarg, &copy_bitrate) != 0)
+                return cli_usage_error("lossbench", "--copy-bitrate '%s'", optarg);
+            break;
+        case 'v':
+            application = OPUS_APPLICATION_VOIP;
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            return 2;
+        }
+    }
+    if (load_clips(data, default_clips, 4) != 0)
+        return 2;
+    printf("lossbench: %.1f s of speech (%ld frames of 20 ms), Opus 32 kbps primary, copies at "
+           "%.1f kbps, seed %ld; LBRR told %d %% loss; %s\n\n",
+           (double)audio_len / 48000, audio_len / FRAME, copy_bitrate / 1000.0, seed, LBRR_PERCENT,
+           opus_get_version_string());
+    double t0 = cpu_now();
+    FILE *csv = NULL;
+    if (csv_path && !(csv = fopen(csv_path, "w"))) {
+        fprintf(stderr, "lossbench: cannot create %s\n", csv_path);
+        return 2;
+    }
+    if (strcmp(study, "table") == 0)
+        table((uint64_t)seed, copy_bitrate, csv);
+    else if (strcmp(study, "copy-decoding") == 0)
+        study_copy_decoding((uint64_t)seed, copy_bitrate);
+    else if (strcmp(study, "copy-bitrate") == 0)
+        study_copy_bitrate((uint64_t)seed);
+    else
+        return cli_usage_error("lossbench", "--study '%s': table, copy-decoding or copy-bitrate",
+                               study);
+    if (csv)
+        fclose(csv);
+    printf("\nlossbench: %.1f CPU seconds\n", cpu_now() - t0);
+    free(audio);
+    return 0;
+}
