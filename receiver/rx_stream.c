@@ -10,6 +10,7 @@
 #include "proto/opus_toc.h"
 #include "proto/red.h"
 #include "proto/rtp.h"
+#include "receiver/copy_decoder.h"
 #include "receiver/jitbuf.h"
 
 /* Tuning, each with its reason. */
@@ -31,6 +32,9 @@ struct rx_stream {
     rx_config cfg;
     OpusDecoder *decoder;      /* created at the first packet when channels follow the stream */
     OpusDecoder *copy_decoder; /* RX_COPY_OWN_DECODER only */
+    copy_decoder *copy_stream; /* RX_COPY_STREAM_DECODER only */
+    float *plc_pcm;            /* the primary decoder's concealment under a copy */
+    bool prev_from_copy_stream;
     int channels;
     jitbuf jb;
 
@@ -77,6 +81,15 @@ static int open_decoder(rx_stream *rx, int channels)
     rx->decoder = opus_decoder_create(AL_RATE, channels, &status);
     if (!rx->decoder)
         return -1;
+    if (rx->cfg.copy_decoding == RX_COPY_STREAM_DECODER) {
+        rx->copy_stream = copy_decoder_create(channels);
+        rx->plc_pcm = calloc((size_t)AL_MAX_FRAME_SAMPLES * (size_t)channels, sizeof(float));
+        if (!rx->copy_stream || !rx->plc_pcm) {
+            opus_decoder_destroy(rx->decoder);
+            rx->decoder = NULL;
+            return -1;
+        }
+    }
     if (rx->cfg.copy_decoding == RX_COPY_OWN_DECODER) {
         rx->copy_decoder = opus_decoder_create(AL_RATE, channels, &status);
         if (!rx->copy_decoder) {
@@ -119,6 +132,8 @@ void rx_stream_destroy(rx_stream *rx)
         opus_decoder_destroy(rx->decoder);
     if (rx->copy_decoder)
         opus_decoder_destroy(rx->copy_decoder);
+    copy_decoder_destroy(rx->copy_stream);
+    free(rx->plc_pcm);
     free(rx);
 }
 
@@ -141,6 +156,9 @@ void rx_stream_restart(rx_stream *rx)
         opus_decoder_ctl(rx->decoder, OPUS_RESET_STATE);
     if (rx->copy_decoder)
         opus_decoder_ctl(rx->copy_decoder, OPUS_RESET_STATE);
+    if (rx->copy_stream)
+        copy_decoder_reset(rx->copy_stream);
+    rx->prev_from_copy_stream = false;
     rx->playing = false;
     rx->samples_played = 0;
     rx->loss_seen = false;
@@ -347,7 +365,11 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
     for (size_t i = 0; i + 1 < nblocks; i++) {
         if (blocks[i].pt != rx->cfg.opus_pt || blocks[i].len == 0)
             continue;
-        store(rx, h.timestamp - blocks[i].ts_offset, blocks[i].data, blocks[i].len, JB_SOURCE_RED);
+        uint32_t ts = red_block_ts(h.timestamp, &blocks[i]);
+        store(rx, ts, blocks[i].data, blocks[i].len, JB_SOURCE_RED);
+        if (rx->copy_stream)
+            copy_decoder_feed(rx->copy_stream, rtp_ts_extend(rx->jb.head, ts), blocks[i].data,
+                              blocks[i].len);
     }
 
     int frame = rx->stats.frame_samples > 0 ? rx->stats.frame_samples : 960;
@@ -388,6 +410,42 @@ static int decode_plc(rx_stream *rx, int duration, float *pcm)
     return n;
 }
 
+/* Raised-cosine crossfade length between the two decoders: long enough to
+ * hide the step between two different waveforms, short next to a frame. */
+#define CROSSFADE_SAMPLES 120
+
+/* Frame TS from the copy-stream decoder, if it decoded it. The primary's
+ * decoder conceals the same frame so that its state moves on, and the copy
+ * fades in from (and out to) that concealment where the neighbour frames
+ * come from the primary's decoder, so no waveform step is heard. */
+static int play_from_copy_stream(rx_stream *rx, int64_t ts, float *pcm)
+{
+    int samples;
+    const float *copy = copy_decoder_lookup(rx->copy_stream, ts, &samples);
+    if (!copy)
+        return -1;
+    int n = opus_decode_float(rx->decoder, NULL, 0, rx->plc_pcm, samples, 0);
+    if (n != samples)
+        return -1;
+    const int ch = rx->channels;
+    memcpy(pcm, copy, sizeof(float) * (size_t)samples * (size_t)ch);
+    int fade = samples / 2 < CROSSFADE_SAMPLES ? samples / 2 : CROSSFADE_SAMPLES;
+    const jb_slot *next = jb_peek(&rx->jb, ts + samples);
+    bool fade_in = !rx->prev_from_copy_stream;
+    bool fade_out = !next || next->source == JB_SOURCE_PRIMARY;
+    for (int i = 0; i < fade; i++) {
+        float w = 0.5f - 0.5f * cosf((float)M_PI * (float)(i + 0.5f) / (float)fade);
+        for (int c = 0; c < ch; c++) {
+            int head = i * ch + c, tail = (samples - 1 - i) * ch + c;
+            if (fade_in)
+                pcm[head] = w * copy[head] + (1 - w) * rx->plc_pcm[head];
+            if (fade_out)
+                pcm[tail] = w * copy[tail] + (1 - w) * rx->plc_pcm[tail];
+        }
+    }
+    return samples;
+}
+
 int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_frame_info *info)
 {
     if (!rx->playing)
@@ -400,12 +458,18 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
     memset(info, 0, sizeof *info);
     info->ts = frame.ts;
     int samples = -1;
+    bool from_copy_stream = false;
     if (held) {
         OpusDecoder *dec = rx->decoder;
         if (frame.source == JB_SOURCE_RED && rx->copy_decoder)
             dec = rx->copy_decoder;
-        samples =
-            opus_decode_float(dec, frame.data, (opus_int32)frame.len, pcm, AL_MAX_FRAME_SAMPLES, 0);
+        if (frame.source == JB_SOURCE_RED && rx->copy_stream) {
+            samples = play_from_copy_stream(rx, frame.ts, pcm);
+            from_copy_stream = samples > 0;
+        }
+        if (!from_copy_stream)
+            samples = opus_decode_float(dec, frame.data, (opus_int32)frame.len, pcm,
+                                        AL_MAX_FRAME_SAMPLES, 0);
         info->origin = frame.source == JB_SOURCE_RED ? RX_FRAME_RED : RX_FRAME_PRIMARY;
         if (frame.source == JB_SOURCE_RED)
             rx->stats.copies_used++;
@@ -427,6 +491,7 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
         info->speculative = !jb_has_frames(&rx->jb);
     }
 
+    rx->prev_from_copy_stream = from_copy_stream;
     rx->samples_played += samples;
     rx->stats.frames_total++;
     switch (info->origin) {

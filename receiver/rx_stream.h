@@ -18,8 +18,11 @@
 
 /* How a RED copy is decoded (a choice measured by tools/lossbench). */
 typedef enum rx_copy_decoding {
-    RX_COPY_MAIN_DECODER = 0, /**< into the primary's decoder: its state stays continuous */
-    RX_COPY_OWN_DECODER = 1,  /**< into a decoder of its own, which sees only copies */
+    RX_COPY_MAIN_DECODER = 0,   /**< into the primary's decoder: its state stays continuous */
+    RX_COPY_OWN_DECODER = 1,    /**< into a decoder of its own, which sees only copies */
+    RX_COPY_STREAM_DECODER = 2, /**< a decoder that decodes every copy as it arrives (its
+                                     state follows the copies' encoder); the primary's
+                                     decoder conceals meanwhile and the two are crossfaded */
 } rx_copy_decoding;
 
 typedef struct rx_config {

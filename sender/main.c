@@ -63,7 +63,9 @@ static void usage(void)
            "Loss protection:\n"
            "  -r, --redundancy N          copies of earlier frames in each packet, 0..3\n"
            "                              (default %d)\n"
-           "      --redundancy-bitrate R  bitrate of the copies (default %.1fk)\n"
+           "      --redundancy-bitrate R  bitrate of the copies, or auto (default auto:\n"
+           "                              7.5k for frames of 10 ms and more; for 2.5 and\n"
+           "                              5 ms frames the primary packets themselves)\n"
            "      --fec                   Opus in-band FEC (LBRR) in the primary (default off)\n"
            "      --loss-percent N        expected loss told to the encoder, 0..100\n"
            "                              (default 0; 20 with --fec)\n"
@@ -75,7 +77,7 @@ static void usage(void)
            "  -V, --version               version\n"
            "\n"
            "Exit status: 0 done, 1 runtime failure, 2 bad option, file or address.\n",
-           d.redundancy, d.redundancy_bitrate / 1000.0);
+           d.redundancy);
 }
 
 static int parse_options(int argc, char **argv, options *opt)
@@ -157,10 +159,12 @@ static int parse_options(int argc, char **argv, options *opt)
             opt->tx.redundancy = (int)value;
             break;
         case OPT_RED_BITRATE:
-            if (cli_parse_bitrate(optarg, &opt->tx.redundancy_bitrate) != 0 ||
-                opt->tx.redundancy_bitrate < 6000 || opt->tx.redundancy_bitrate > 64000)
-                return cli_usage_error(program, "--redundancy-bitrate '%s': expected 6k to 64k",
-                                       optarg);
+            if (strcasecmp(optarg, "auto") == 0)
+                opt->tx.redundancy_bitrate = 0;
+            else if (cli_parse_bitrate(optarg, &opt->tx.redundancy_bitrate) != 0 ||
+                     opt->tx.redundancy_bitrate < 6000 || opt->tx.redundancy_bitrate > 510000)
+                return cli_usage_error(
+                    program, "--redundancy-bitrate '%s': expected auto or 6k to 510k", optarg);
             break;
         case OPT_FEC:
             opt->tx.fec = true;
@@ -264,7 +268,7 @@ int main(int argc, char **argv)
                 "SSRC %08x\n",
                 program, opt.input, addr_text, opt.tx.bitrate / 1000, frame / 48.0,
                 opt.tx.channels == 1 ? "mono" : "stereo", opt.tx.redundancy,
-                opt.tx.redundancy_bitrate / 1000.0, opt.tx.fec ? ", in-band FEC" : "", opt.tx.ssrc);
+                tx_copy_bitrate(&opt.tx) / 1000.0, opt.tx.fec ? ", in-band FEC" : "", opt.tx.ssrc);
 
     float *pcm = calloc((size_t)frame * (size_t)opt.tx.channels, sizeof(float));
     uint8_t packet[AL_MAX_PACKET];

@@ -47,15 +47,25 @@ void tx_config_defaults(tx_config *cfg)
     cfg->bitrate = 32000;
     cfg->complexity = 9;
     cfg->application = OPUS_APPLICATION_AUDIO;
-    /* Two copies at 7.5 kbps: 96 % of lost frames rebuilt at 20 % random
-     * loss, 91 % at 30 %, for 1.55 times the payload of no redundancy
-     * (docs/benchmarks.md). */
+    /* Two copies: 96 % of lost frames rebuilt at 20 % random loss, 91 % at
+     * 30 %; at 20 ms, 7.5 kbps copies cost 1.55 times the payload of no
+     * redundancy (docs/benchmarks.md). */
     cfg->redundancy = 2;
-    cfg->redundancy_bitrate = 7500;
+    cfg->redundancy_bitrate = 0;
     cfg->fec = false;
     cfg->loss_percent = 0;
     cfg->opus_pt = AL_OPUS_PT;
     cfg->red_pt = AL_RED_PT;
+}
+
+/* Copies for frames of 10 ms and more: wideband SILK at 7.5 kbps. */
+#define AUTO_COPY_BITRATE 7500
+
+int tx_copy_bitrate(const tx_config *cfg)
+{
+    if (cfg->redundancy_bitrate > 0)
+        return cfg->redundancy_bitrate < cfg->bitrate ? cfg->redundancy_bitrate : cfg->bitrate;
+    return cfg->frame_samples < 480 ? cfg->bitrate : AUTO_COPY_BITRATE;
 }
 
 bool tx_frame_samples_valid(int n)
@@ -101,9 +111,9 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
         snprintf(err, err_size, "redundancy must be 0 to %d", TX_MAX_REDUNDANCY);
         return NULL;
     }
-    if (cfg->redundancy > 0 &&
-        (cfg->redundancy_bitrate < 6000 || cfg->redundancy_bitrate > 64000)) {
-        snprintf(err, err_size, "redundancy bitrate must be 6 to 64 kbps");
+    if (cfg->redundancy_bitrate != 0 &&
+        (cfg->redundancy_bitrate < 6000 || cfg->redundancy_bitrate > 510000)) {
+        snprintf(err, err_size, "redundancy bitrate must be 6 to 510 kbps");
         return NULL;
     }
     if (cfg->loss_percent < 0 || cfg->loss_percent > 100) {
@@ -125,16 +135,17 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
         free(tx);
         return NULL;
     }
-    if (cfg->redundancy > 0) {
+    int copy_bitrate = tx_copy_bitrate(cfg);
+    if (cfg->redundancy > 0 && copy_bitrate < cfg->bitrate) {
         /* The copies never carry LBRR: their whole budget goes to the frame
          * itself, and the primary's LBRR already covers frame n-1. */
-        tx->secondary = make_encoder(cfg, cfg->redundancy_bitrate, false, err, err_size);
+        tx->secondary = make_encoder(cfg, copy_bitrate, false, err, err_size);
         if (!tx->secondary) {
             opus_encoder_destroy(tx->primary);
             free(tx);
             return NULL;
         }
-        if (cfg->redundancy_bitrate < COPY_FORCE_WIDEBAND_BELOW)
+        if (copy_bitrate < COPY_FORCE_WIDEBAND_BELOW)
             opus_encoder_ctl(tx->secondary, OPUS_SET_BANDWIDTH(OPUS_BANDWIDTH_WIDEBAND));
         if (cfg->copy_prediction_disabled)
             opus_encoder_ctl(tx->secondary, OPUS_SET_PREDICTION_DISABLED(1));
@@ -155,15 +166,22 @@ void tx_stream_destroy(tx_stream *tx)
     free(tx);
 }
 
-/* Encodes this frame's copy and makes it the newest held copy. */
-static int encode_copy(tx_stream *tx, const float *pcm)
+/* Makes this frame's copy the newest held copy: encoded by the copies'
+ * encoder, or, for full-rate copies, the primary packet itself. */
+static int encode_copy(tx_stream *tx, const float *pcm, const uint8_t *primary, size_t primary_len)
 {
     tx_copy fresh;
-    int len = opus_encode_float(tx->secondary, pcm, tx->cfg.frame_samples, fresh.data,
-                                (opus_int32)sizeof fresh.data);
-    if (len < 0)
-        return len;
-    fresh.len = (size_t)len;
+    if (tx->secondary) {
+        int len = opus_encode_float(tx->secondary, pcm, tx->cfg.frame_samples, fresh.data,
+                                    (opus_int32)sizeof fresh.data);
+        if (len < 0)
+            return len;
+        fresh.len = (size_t)len;
+    } else {
+        /* Too long for a RED block: this frame goes without a copy. */
+        fresh.len = primary_len <= sizeof fresh.data ? primary_len : 0;
+        memcpy(fresh.data, primary, fresh.len);
+    }
     fresh.ts = tx->timestamp;
     int keep = tx->copies_held < tx->cfg.redundancy ? tx->copies_held + 1 : tx->cfg.redundancy;
     memmove(&tx->copies[1], &tx->copies[0], sizeof(tx_copy) * (size_t)(keep - 1));
@@ -216,7 +234,7 @@ int tx_stream_encode(tx_stream *tx, const float *pcm, uint8_t *out, size_t cap)
         tx->stats.copies_dropped += ws.skipped + ws.dropped;
         for (int i = n - (int)ws.kept; i < n; i++)
             tx->stats.copy_bytes += blocks[i].len;
-        int rc = encode_copy(tx, pcm);
+        int rc = encode_copy(tx, pcm, primary, (size_t)primary_len);
         if (rc < 0)
             return rc;
     }

@@ -21,7 +21,9 @@ typedef struct tx_config {
     int complexity;                /**< 0..10 */
     int application;               /**< OPUS_APPLICATION_VOIP, _AUDIO or _RESTRICTED_LOWDELAY */
     int redundancy;                /**< copies per packet, 0..TX_MAX_REDUNDANCY */
-    int redundancy_bitrate;        /**< the copies' encoder, bits per second */
+    int redundancy_bitrate;        /**< the copies' encoder, bits per second; 0 = automatic (see
+                                      tx_copy_bitrate); at or above the primary's bitrate the
+                                      copies are the primary packets themselves */
     bool fec;                      /**< Opus in-band FEC (LBRR) in the primary */
     int loss_percent;              /**< expected loss told to the encoder (drives LBRR), 0..100 */
     bool copy_prediction_disabled; /**< OPUS_SET_PREDICTION_DISABLED on the copies' encoder */
@@ -34,6 +36,13 @@ typedef struct tx_config {
 
 /** Fills CFG with the defaults (mono, 20 ms, 32 kbps, complexity 9 ...). */
 void tx_config_defaults(tx_config *cfg);
+
+/** The copies' bitrate CFG asks for, resolving 0 (automatic): 7.5 kbps
+ *  wideband copies for frames of 10 ms and more; for 2.5 and 5 ms frames
+ *  (CELT low delay, a few bytes a frame) the primary itself, because a
+ *  low-rate CELT frame of that length carries too little to be worth
+ *  its RED header (docs/benchmarks.md). */
+int tx_copy_bitrate(const tx_config *cfg);
 
 /** True for the frame sizes Opus can code: 2.5, 5, 10, 20, 40, 60 ms. */
 bool tx_frame_samples_valid(int frame_samples);

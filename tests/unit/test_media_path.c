@@ -13,6 +13,7 @@
 #include <opus.h>
 
 #include "audio/soundfile.h"
+#include "proto/red.h"
 #include "proto/rtp.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
@@ -78,12 +79,15 @@ typedef struct outcome {
     int64_t max_wait_ns; /* longest time from a primary's arrival to its playout */
 } outcome;
 
+static rx_copy_decoding copy_decoding = RX_COPY_MAIN_DECODER;
+
 /* Delivers packets in the order ORDER (indices, -1 = nothing) one frame
  * apart in simulated time and plays out on the receiver's schedule. */
 static outcome deliver(const int *order, int n, int frame_samples, int latency_ms)
 {
     rx_config cfg;
     rx_config_defaults(&cfg);
+    cfg.copy_decoding = copy_decoding;
     cfg.channels = 1;
     cfg.latency_ms = latency_ms;
     char err[256];
@@ -164,6 +168,71 @@ static void test_red_depth2_single_losses(void **state)
     assert_int_equal(o.stats.frames_total, 200);
     assert_int_equal(o.stats.redundancy_depth, 2);
     assert_int_equal(o.samples, 200 * 960);
+}
+
+static void test_copy_stream_decoder(void **state)
+{
+    (void)state;
+    /* the same losses rebuilt by the decoder that follows the copy stream */
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 2;
+    encode(&cfg, 200);
+    int order[200];
+    identity(order, 200);
+    int dropped = 0;
+    for (int i = 10; i < 190; i += 7, dropped++) {
+        order[i] = -1;
+        if (i % 2) {
+            order[++i] = -1; /* some bursts of two: the copy comes at distance 2 */
+            dropped++;
+        }
+    }
+    copy_decoding = RX_COPY_STREAM_DECODER;
+    outcome o = deliver(order, 200, 960, 0);
+    copy_decoding = RX_COPY_MAIN_DECODER;
+    assert_int_equal(o.stats.frames_red, dropped);
+    assert_int_equal(o.stats.frames_plc, 0);
+    assert_int_equal(o.samples, 200 * 960);
+}
+
+static void test_low_delay_full_copies(void **state)
+{
+    (void)state;
+    /* 2.5 ms frames: the copies are the earlier primaries, byte for byte */
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.frame_samples = 120;
+    cfg.application = OPUS_APPLICATION_RESTRICTED_LOWDELAY;
+    assert_int_equal(tx_copy_bitrate(&cfg), cfg.bitrate);
+    encode(&cfg, 50);
+    for (int k = 2; k < 50; k++) {
+        rtp_header h, prev;
+        assert_int_equal(rtp_parse(packets[k].data, (size_t)packets[k].len, &h), RTP_OK);
+        assert_int_equal(rtp_parse(packets[k - 1].data, (size_t)packets[k - 1].len, &prev), RTP_OK);
+        red_block now[4], before[4];
+        size_t n_now, n_before;
+        assert_int_equal(red_parse(h.payload, h.payload_len, now, 4, &n_now), RED_OK);
+        assert_int_equal(red_parse(prev.payload, prev.payload_len, before, 4, &n_before), RED_OK);
+        assert_int_equal(n_now, 3);
+        /* the newest copy (second to last) is the previous packet's primary */
+        assert_int_equal(now[1].ts_offset, 120);
+        assert_int_equal(now[1].len, before[n_before - 1].len);
+        assert_memory_equal(now[1].data, before[n_before - 1].data, now[1].len);
+    }
+    int order[50];
+    identity(order, 50);
+    /* a single loss first: until loss has been seen the receiver waits only
+     * for the next packet, so a burst of two as the very first loss would
+     * lose its first frame */
+    order[10] = -1;
+    order[20] = order[21] = -1;
+    outcome o = deliver(order, 50, 120, 0);
+    assert_int_equal(o.stats.frames_red, 3);
+    assert_int_equal(o.stats.frames_plc, 0);
+    /* without loss seen the wait is the 5 ms floor; with depth 2 it grows to
+     * two frames plus the arrival margin */
+    assert_true(o.stats.delay_ms <= 7.0 + 1e-9);
 }
 
 static void test_red_depth2_burst_of_three(void **state)
@@ -337,6 +406,8 @@ int main(void)
         cmocka_unit_test(test_clean_depth0),
         cmocka_unit_test(test_red_depth2_single_losses),
         cmocka_unit_test(test_red_depth2_burst_of_three),
+        cmocka_unit_test(test_copy_stream_decoder),
+        cmocka_unit_test(test_low_delay_full_copies),
         cmocka_unit_test(test_inband_fec),
         cmocka_unit_test(test_reordering_and_duplicates),
         cmocka_unit_test(test_duplicates_counted),

@@ -26,7 +26,6 @@
 #include "tools/audiocmp/metrics.h"
 #include "tools/netsim/lossmodel.h"
 
-#define FRAME        960 /* 20 ms */
 #define MAX_CLIPS    8
 #define LBRR_PERCENT 20 /* the loss the encoder is told of when LBRR is on */
 
@@ -55,12 +54,14 @@ typedef struct loss_case {
 typedef struct result {
     uint64_t lost, red, fec, plc, ideal_copies;
     double seg_snr, lsd, decode_cpu_s;
-    double delay_ms; /* the receiver's playout delay at the end */
+    double seg_snr_plain; /* against plain Opus (depth 0, no LBRR) over a clean link */
+    double delay_ms;      /* the receiver's playout delay at the end */
     float *out;
 } result;
 
 static float *audio;
 static long audio_len;
+static int frame_samples = 960; /* 20 ms unless --frame */
 
 static double cpu_now(void)
 {
@@ -87,7 +88,7 @@ static int load_clips(const char *dir, const char **names, int count)
             audio_len += got;
         soundfile_reader_close(r);
     }
-    audio_len -= audio_len % FRAME;
+    audio_len -= audio_len % frame_samples;
     return 0;
 }
 
@@ -96,7 +97,8 @@ static int application = OPUS_APPLICATION_AUDIO;
 static encoded encode_all(const tx_config *base)
 {
     tx_config cfg = *base;
-    cfg.application = application;
+    cfg.application = frame_samples < 480 ? OPUS_APPLICATION_RESTRICTED_LOWDELAY : application;
+    cfg.frame_samples = frame_samples;
     cfg.ssrc = 0x5eed;
     cfg.first_sequence = 65000; /* wraps during the run */
     cfg.first_timestamp = 0xfff00000u;
@@ -107,12 +109,12 @@ static encoded encode_all(const tx_config *base)
         exit(1);
     }
     encoded e = {0};
-    e.n = (int)(audio_len / FRAME);
+    e.n = (int)(audio_len / frame_samples);
     e.packets = malloc(sizeof *e.packets * (size_t)e.n);
     e.lens = malloc(sizeof *e.lens * (size_t)e.n);
     double t0 = cpu_now();
     for (int k = 0; k < e.n; k++) {
-        e.lens[k] = tx_stream_encode(tx, audio + (long)k * FRAME, e.packets[k], 1200);
+        e.lens[k] = tx_stream_encode(tx, audio + (long)k * frame_samples, e.packets[k], 1200);
         if (e.lens[k] < 0) {
             fprintf(stderr, "lossbench: encoder error\n");
             exit(1);
@@ -160,7 +162,7 @@ static result run(const encoded *e, const loss_case *lc, int depth, uint64_t see
     for (int k = 0; k < e->n; k++)
         dropped[k] = lossmodel_fate(&model, (uint64_t)k).drop;
 
-    const int64_t frame_ns = (int64_t)FRAME * 1000000000LL / 48000;
+    const int64_t frame_ns = (int64_t)frame_samples * 1000000000LL / 48000;
     static float pcm[5760 * 2];
     rx_frame_info info;
     const uint32_t ts0 = 0xfff00000u; /* encode_all()'s first timestamp */
@@ -226,6 +228,11 @@ static float *to_metric_rate(const float *in, long n, long *out_n)
     return out;
 }
 
+/* Plain Opus over a clean link, at 16 kHz: the common reference that also
+ * charges LBRR for the bits it takes from the primary. */
+static float *plain16;
+static long plain16_len;
+
 static void measure(result *r, const float *clean16, long n16)
 {
     long n;
@@ -234,8 +241,19 @@ static void measure(result *r, const float *clean16, long n16)
         n = n16;
     r->seg_snr = metrics_segmental_snr_db(clean16, out16, (size_t)n, METRIC_SEG, METRICS_SSNR_LO_DB,
                                           METRICS_SSNR_HI_DB);
+    if (plain16)
+        r->seg_snr_plain =
+            metrics_segmental_snr_db(plain16, out16, (size_t)(n < plain16_len ? n : plain16_len),
+                                     METRIC_SEG, METRICS_SSNR_LO_DB, METRICS_SSNR_HI_DB);
     r->lsd = metrics_log_spectral_distance_db(clean16, out16, (size_t)n, METRIC_SEG);
     free(out16);
+}
+
+/* Payload plus the IPv4, UDP and RTP headers (20 + 8 + 12 bytes) of every
+ * packet: what a link carries. Small frames pay mostly for headers. */
+static double wire_kbps(const encoded *e)
+{
+    return e->payload_kbps + 40 * 8.0 * 48000 / frame_samples / 1000;
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -252,14 +270,26 @@ static void table(uint64_t seed, int copy_bitrate, FILE *csv)
         {"GE 10% b2", LOSSMODEL_LOSS_GE, .10, 2},    {"GE 20% b3", LOSSMODEL_LOSS_GE, .20, 3},
     };
     const int ncases = (int)(sizeof cases / sizeof cases[0]);
+    {
+        tx_config plain;
+        tx_config_defaults(&plain);
+        plain.redundancy = 0;
+        encoded e = encode_all(&plain);
+        result clean = run(&e, NULL, 0, seed, RX_COPY_MAIN_DECODER);
+        plain16 = to_metric_rate(clean.out, audio_len, &plain16_len);
+        free(clean.out);
+        free_encoded(&e);
+    }
     printf(
         "| loss | depth | LBRR | lost frames | rebuilt from copies | ideal 1-p^d | pattern ideal "
-        "| from LBRR | concealed | seg. SNR dB | LSD dB | payload kbps | x depth 0 | delay ms | "
-        "CPU %% |\n");
-    printf("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        "| from LBRR | concealed | seg. SNR dB | LSD dB | seg. SNR vs plain dB | payload kbps "
+        "| x depth 0 | on the wire kbps | delay ms | CPU %% |\n");
+    printf(
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     if (csv)
         fprintf(csv, "model,rate,burst,depth,lbrr,lost,red_pct,ideal_pct,pattern_ideal_pct,fec_pct,"
-                     "plc_pct,seg_snr_db,lsd_db,payload_kbps,ratio,delay_ms,cpu_pct\n");
+                     "plc_pct,seg_snr_db,lsd_db,seg_snr_plain_db,payload_kbps,ratio,wire_kbps,"
+                     "delay_ms,cpu_pct\n");
     double audio_s = (double)audio_len / 48000;
     for (int lbrr = 0; lbrr <= 1; lbrr++) {
         double base_kbps = 0;
@@ -283,20 +313,20 @@ static void table(uint64_t seed, int copy_bitrate, FILE *csv)
                 double ideal = depth ? 100.0 * (1 - pow(lc->rate, depth)) : 0;
                 double cpu = 100.0 * (e.encode_cpu_s + r.decode_cpu_s) / audio_s;
                 printf("| %s | %d | %s | %llu | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f %% | "
-                       "%.1f | %.2f | %.1f | %.3f | %.0f | %.2f |\n",
+                       "%.1f | %.2f | %.1f | %.1f | %.3f | %.1f | %.0f | %.2f |\n",
                        lc->name, depth, lbrr ? "on" : "off", (unsigned long long)r.lost,
                        pct(r.red, r.lost), ideal, pct(r.ideal_copies, r.lost), pct(r.fec, r.lost),
-                       pct(r.plc, r.lost), r.seg_snr, r.lsd, e.payload_kbps,
-                       e.payload_kbps / base_kbps, r.delay_ms, cpu);
+                       pct(r.plc, r.lost), r.seg_snr, r.lsd, r.seg_snr_plain, e.payload_kbps,
+                       e.payload_kbps / base_kbps, wire_kbps(&e), r.delay_ms, cpu);
                 if (csv)
                     fprintf(csv,
-                            "%s,%.2f,%.0f,%d,%d,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,%.3f,%.2f,"
-                            "%.3f,%.1f,%.3f\n",
+                            "%s,%.2f,%.0f,%d,%d,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,%.3f,%.3f,%.2f,"
+                            "%.3f,%.2f,%.1f,%.3f\n",
                             lc->loss == LOSSMODEL_LOSS_GE ? "ge" : "bernoulli", lc->rate, lc->burst,
                             depth, lbrr, (unsigned long long)r.lost, pct(r.red, r.lost), ideal,
                             pct(r.ideal_copies, r.lost), pct(r.fec, r.lost), pct(r.plc, r.lost),
-                            r.seg_snr, r.lsd, e.payload_kbps, e.payload_kbps / base_kbps,
-                            r.delay_ms, cpu);
+                            r.seg_snr, r.lsd, r.seg_snr_plain, e.payload_kbps,
+                            e.payload_kbps / base_kbps, wire_kbps(&e), r.delay_ms, cpu);
                 free(r.out);
             }
             free(clean16);
@@ -319,17 +349,24 @@ static void study_copy_decoding(uint64_t seed, int copy_bitrate)
     };
     printf("| copy decoding (depth 2) | loss | seg. SNR dB | LSD dB | payload kbps |\n");
     printf("|---|---|---:|---:|---:|\n");
-    for (int variant = 0; variant < 4; variant++) {
+    for (int variant = 0; variant < 6; variant++) {
         tx_config cfg;
         tx_config_defaults(&cfg);
         cfg.redundancy = 2;
         cfg.redundancy_bitrate = copy_bitrate;
-        cfg.copy_prediction_disabled = variant >= 2;
-        rx_copy_decoding dec = variant % 2 ? RX_COPY_OWN_DECODER : RX_COPY_MAIN_DECODER;
-        const char *name = variant == 0   ? "main decoder"
-                           : variant == 1 ? "own decoder"
-                           : variant == 2 ? "main decoder, copies without prediction"
-                                          : "own decoder, copies without prediction";
+        cfg.copy_prediction_disabled = variant == 2 || variant == 3 || variant == 5;
+        rx_copy_decoding dec = variant >= 4       ? RX_COPY_STREAM_DECODER
+                               : variant % 2 == 1 ? RX_COPY_OWN_DECODER
+                                                  : RX_COPY_MAIN_DECODER;
+        static const char *names[] = {
+            "main decoder",
+            "own decoder, fed only the copies played",
+            "main decoder, copies without prediction",
+            "own decoder, fed only the copies played, copies without prediction",
+            "copy-stream decoder (every copy), crossfaded",
+            "copy-stream decoder (every copy), crossfaded, copies without prediction",
+        };
+        const char *name = names[variant];
         encoded e = encode_all(&cfg);
         result clean = run(&e, NULL, 2, seed, dec);
         long n16;
@@ -399,7 +436,8 @@ static void usage(void)
            "  --copy-bitrate R   bitrate of the copies (default: the sender's default)\n"
            "  --csv FILE         also write the table as CSV (for tools/lossbench/plot.sh)\n"
            "  --study S          table (default), copy-decoding or copy-bitrate\n"
-           "  --voip             primary in Opus's VoIP application (default: audio)\n");
+           "  --voip             primary in Opus's VoIP application (default: audio)\n"
+           "  --frame MS         frame length (default 20; 2.5 and 5 use restricted low delay)\n");
 }
 
 int main(int argc, char **argv)
@@ -410,7 +448,7 @@ int main(int argc, char **argv)
     long seed = 1;
     tx_config defaults;
     tx_config_defaults(&defaults);
-    int copy_bitrate = defaults.redundancy_bitrate;
+    int copy_bitrate = 0; /* the sender's automatic choice */
     static const struct option longopts[] = {
         {"data", required_argument, NULL, 'd'},
         {"seed", required_argument, NULL, 's'},
@@ -419,6 +457,7 @@ int main(int argc, char **argv)
         {"copy-bitrate", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {"voip", no_argument, NULL, 'v'},
+        {"frame", required_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -444,6 +483,15 @@ int main(int argc, char **argv)
         case 'v':
             application = OPUS_APPLICATION_VOIP;
             break;
+        case 'f': {
+            int64_t us;
+            if (cli_parse_duration_us(optarg, &us) != 0 ||
+                !tx_frame_samples_valid((int)(us * 48 / 1000)))
+                return cli_usage_error("lossbench", "--frame '%s': 2.5, 5, 10, 20, 40 or 60",
+                                       optarg);
+            frame_samples = (int)(us * 48 / 1000);
+            break;
+        }
         case 'h':
             usage();
             return 0;
@@ -453,10 +501,14 @@ int main(int argc, char **argv)
     }
     if (load_clips(data, default_clips, 4) != 0)
         return 2;
-    printf("lossbench: %.1f s of speech (%ld frames of 20 ms), Opus 32 kbps primary, copies at "
+    printf("lossbench: %.1f s of speech (%ld frames of %.1f ms), Opus 32 kbps primary, copies at "
            "%.1f kbps, seed %ld; LBRR told %d %% loss; %s\n\n",
-           (double)audio_len / 48000, audio_len / FRAME, copy_bitrate / 1000.0, seed, LBRR_PERCENT,
-           opus_get_version_string());
+           (double)audio_len / 48000, audio_len / frame_samples, frame_samples / 48.0,
+           tx_copy_bitrate(&(tx_config){.bitrate = defaults.bitrate,
+                                        .frame_samples = frame_samples,
+                                        .redundancy_bitrate = copy_bitrate}) /
+               1000.0,
+           seed, LBRR_PERCENT, opus_get_version_string());
     double t0 = cpu_now();
     FILE *csv = NULL;
     if (csv_path && !(csv = fopen(csv_path, "w"))) {
@@ -475,6 +527,7 @@ int main(int argc, char **argv)
     if (csv)
         fclose(csv);
     printf("\nlossbench: %.1f CPU seconds\n", cpu_now() - t0);
+    free(plain16);
     free(audio);
     return 0;
 }
