@@ -91,11 +91,11 @@ static char *trim_inplace(char *s)
 /* Decimal digits only (no sign, no spaces) from [S, S+N). Returns -1 when not
  * a number; a value above LIMIT comes back as LIMIT + 1 so that huge inputs
  * never overflow and are still told apart from garbage. */
-static long parse_decimal(const char *s, size_t n, long limit)
+static int64_t parse_decimal(const char *s, size_t n, int64_t limit)
 {
     if (n == 0)
         return -1;
-    long v = 0;
+    int64_t v = 0;
     for (size_t i = 0; i < n; i++) {
         if (!is_digit((unsigned char)s[i]))
             return -1;
@@ -183,60 +183,111 @@ enum rtsp_method rtsp_method_from_name(const char *name)
 const char *rtsp_status_reason(int code)
 {
     switch (code) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 250: return "Low on Storage Space";
-    case 300: return "Multiple Choices";
-    case 301: return "Moved Permanently";
-    case 302: return "Moved Temporarily";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 305: return "Use Proxy";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 407: return "Proxy Authentication Required";
-    case 408: return "Request Time-out";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Request Entity Too Large";
-    case 414: return "Request-URI Too Large";
-    case 415: return "Unsupported Media Type";
-    case 451: return "Parameter Not Understood";
-    case 452: return "Conference Not Found";
-    case 453: return "Not Enough Bandwidth";
-    case 454: return "Session Not Found";
-    case 455: return "Method Not Valid in This State";
-    case 456: return "Header Field Not Valid for Resource";
-    case 457: return "Invalid Range";
-    case 458: return "Parameter Is Read-Only";
-    case 459: return "Aggregate Operation Not Allowed";
-    case 460: return "Only Aggregate Operation Allowed";
-    case 461: return "Unsupported Transport";
-    case 462: return "Destination Unreachable";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Time-out";
-    case 505: return "RTSP Version Not Supported";
-    case 551: return "Option Not Supported";
-    default: break;
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 250:
+        return "Low on Storage Space";
+    case 300:
+        return "Multiple Choices";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Moved Temporarily";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 305:
+        return "Use Proxy";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 402:
+        return "Payment Required";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 407:
+        return "Proxy Authentication Required";
+    case 408:
+        return "Request Time-out";
+    case 410:
+        return "Gone";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Request Entity Too Large";
+    case 414:
+        return "Request-URI Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 451:
+        return "Parameter Not Understood";
+    case 452:
+        return "Conference Not Found";
+    case 453:
+        return "Not Enough Bandwidth";
+    case 454:
+        return "Session Not Found";
+    case 455:
+        return "Method Not Valid in This State";
+    case 456:
+        return "Header Field Not Valid for Resource";
+    case 457:
+        return "Invalid Range";
+    case 458:
+        return "Parameter Is Read-Only";
+    case 459:
+        return "Aggregate Operation Not Allowed";
+    case 460:
+        return "Only Aggregate Operation Allowed";
+    case 461:
+        return "Unsupported Transport";
+    case 462:
+        return "Destination Unreachable";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Time-out";
+    case 505:
+        return "RTSP Version Not Supported";
+    case 551:
+        return "Option Not Supported";
+    default:
+        break;
     }
     /* RFC 2326 7.1.1: an unknown code is understood by its class. */
     switch (code / 100) {
-    case 1: return "Informational";
-    case 2: return "Success";
-    case 3: return "Redirection";
-    case 4: return "Client Error";
-    case 5: return "Server Error";
-    default: return "Unknown";
+    case 1:
+        return "Informational";
+    case 2:
+        return "Success";
+    case 3:
+        return "Redirection";
+    case 4:
+        return "Client Error";
+    case 5:
+        return "Server Error";
+    default:
+        return "Unknown";
     }
 }
 
@@ -274,25 +325,44 @@ int rtsp_error_status(int err, const char **reason)
 const char *rtsp_strerror(int status)
 {
     switch (status) {
-    case RTSP_OK: return "ok";
-    case RTSP_NEED_MORE: return "incomplete message";
-    case RTSP_MESSAGE: return "message";
-    case RTSP_INTERLEAVED: return "interleaved binary frame";
-    case RTSP_ERR_ARG: return "invalid argument";
-    case RTSP_ERR_URI_TOO_LONG: return "request line too long";
-    case RTSP_ERR_LINE_TOO_LONG: return "header line too long";
-    case RTSP_ERR_TOO_MANY_HEADERS: return "too many header lines";
-    case RTSP_ERR_HEAD_TOO_LARGE: return "message head too large";
-    case RTSP_ERR_BODY_TOO_LARGE: return "Content-Length too large";
-    case RTSP_ERR_CONTENT_LENGTH: return "invalid Content-Length";
-    case RTSP_ERR_START_LINE: return "malformed request or status line";
-    case RTSP_ERR_VERSION: return "unsupported RTSP version";
-    case RTSP_ERR_HEADER: return "malformed header line";
-    case RTSP_ERR_BUFFER: return "output buffer too small";
-    case RTSP_ERR_TRANSPORT: return "malformed or unsupported Transport";
-    case RTSP_ERR_SESSION: return "malformed Session";
-    case RTSP_ERR_URL: return "malformed rtsp:// URL";
-    default: return "unknown RTSP error";
+    case RTSP_OK:
+        return "ok";
+    case RTSP_NEED_MORE:
+        return "incomplete message";
+    case RTSP_MESSAGE:
+        return "message";
+    case RTSP_INTERLEAVED:
+        return "interleaved binary frame";
+    case RTSP_ERR_ARG:
+        return "invalid argument";
+    case RTSP_ERR_URI_TOO_LONG:
+        return "request line too long";
+    case RTSP_ERR_LINE_TOO_LONG:
+        return "header line too long";
+    case RTSP_ERR_TOO_MANY_HEADERS:
+        return "too many header lines";
+    case RTSP_ERR_HEAD_TOO_LARGE:
+        return "message head too large";
+    case RTSP_ERR_BODY_TOO_LARGE:
+        return "Content-Length too large";
+    case RTSP_ERR_CONTENT_LENGTH:
+        return "invalid Content-Length";
+    case RTSP_ERR_START_LINE:
+        return "malformed request or status line";
+    case RTSP_ERR_VERSION:
+        return "unsupported RTSP version";
+    case RTSP_ERR_HEADER:
+        return "malformed header line";
+    case RTSP_ERR_BUFFER:
+        return "output buffer too small";
+    case RTSP_ERR_TRANSPORT:
+        return "malformed or unsupported Transport";
+    case RTSP_ERR_SESSION:
+        return "malformed Session";
+    case RTSP_ERR_URL:
+        return "malformed rtsp:// URL";
+    default:
+        return "unknown RTSP error";
     }
 }
 
@@ -485,21 +555,21 @@ static int end_of_head(rtsp_parser *p)
     }
 
     const char *cseq = rtsp_header(m, "CSeq");
-    if (cseq)
-        m->cseq = parse_decimal(cseq, strlen(cseq), INT32_MAX);
-    if (m->cseq > INT32_MAX)
-        m->cseq = -1;
+    if (cseq) {
+        int64_t v = parse_decimal(cseq, strlen(cseq), INT32_MAX);
+        m->cseq = v >= 0 && v <= INT32_MAX ? (long)v : -1;
+    }
 
     /* Every Content-Length must agree: two different ones are a classic
      * request-smuggling trick and leave the message boundary ambiguous. */
-    long length = 0;
+    int64_t length = 0;
     int length_status = RTSP_OK;
     bool seen = false;
     for (size_t i = 0; i < m->header_count; i++) {
         if (!equal_nocase(m->headers[i].name, "Content-Length"))
             continue;
         const char *v = m->headers[i].value;
-        long n = parse_decimal(v, strlen(v), RTSP_MAX_BODY);
+        int64_t n = parse_decimal(v, strlen(v), RTSP_MAX_BODY);
         if (n < 0 || (seen && n != length)) {
             length_status = RTSP_ERR_CONTENT_LENGTH;
             break;
@@ -738,10 +808,10 @@ int rtsp_write_response(char *buf, size_t cap, int code, const char *reason, lon
 static bool parse_port_range(const char *s, const char *e, rtsp_port_range *out)
 {
     const char *dash = memchr(s, '-', (size_t)(e - s));
-    long a = parse_decimal(s, (size_t)((dash ? dash : e) - s), 65535);
+    int64_t a = parse_decimal(s, (size_t)((dash ? dash : e) - s), 65535);
     if (a < 1 || a > 65535)
         return false;
-    long b = a < 65535 ? a + 1 : 0;
+    int64_t b = a < 65535 ? a + 1 : 0;
     if (dash) {
         b = parse_decimal(dash + 1, (size_t)(e - dash - 1), 65535);
         if (b < 1 || b > 65535)
@@ -755,8 +825,8 @@ static bool parse_port_range(const char *s, const char *e, rtsp_port_range *out)
 static bool parse_channels(const char *s, const char *e, uint8_t out[2])
 {
     const char *dash = memchr(s, '-', (size_t)(e - s));
-    long a = parse_decimal(s, (size_t)((dash ? dash : e) - s), 255);
-    long b = a + 1;
+    int64_t a = parse_decimal(s, (size_t)((dash ? dash : e) - s), 255);
+    int64_t b = a + 1;
     if (dash)
         b = parse_decimal(dash + 1, (size_t)(e - dash - 1), 255);
     if (a < 0 || a > 255 || b < 0 || b > 255)
@@ -1026,7 +1096,7 @@ int rtsp_parse_session(const char *value, rtsp_session *out)
             trim_span(&ns, &ne);
             trim_span(&vs, &ve);
             if (span_is(ns, (size_t)(ne - ns), "timeout")) {
-                long t = parse_decimal(vs, (size_t)(ve - vs), 86400L * 366);
+                int64_t t = parse_decimal(vs, (size_t)(ve - vs), 86400L * 366);
                 if (t < 0 || t > 86400L * 366)
                     return RTSP_ERR_SESSION;
                 out->timeout = (unsigned)t;
@@ -1046,7 +1116,7 @@ int rtsp_parse_url(const char *url, rtsp_url *out)
         return RTSP_ERR_ARG;
     memset(out, 0, sizeof *out);
     out->port = RTSP_DEFAULT_PORT;
-    if (!span_is(url, strlen(url) < 7 ? strlen(url) : 7, "rtsp://"))
+    if (strlen(url) < 7 || !span_is(url, 7, "rtsp://"))
         return RTSP_ERR_URL;
     for (const char *c = url; *c; c++) {
         if ((unsigned char)*c <= ' ' || *c == 127)
@@ -1067,8 +1137,8 @@ int rtsp_parse_url(const char *url, rtsp_url *out)
         if (!host_end || host_end == host)
             return RTSP_ERR_URL;
         for (const char *c = host; c < host_end; c++) {
-            if (hex_value((unsigned char)*c) < 0 && !strchr(":.%", *c) &&
-                !is_alpha((unsigned char)*c) && !is_digit((unsigned char)*c))
+            /* An IPv6 address, maybe with a zone id (fe80::1%eth0). */
+            if (!strchr(":.%", *c) && !is_alpha((unsigned char)*c) && !is_digit((unsigned char)*c))
                 return RTSP_ERR_URL;
         }
         after = host_end + 1;
@@ -1086,7 +1156,7 @@ int rtsp_parse_url(const char *url, rtsp_url *out)
             return RTSP_ERR_URL;
         after++;
         if (after < auth_end) {
-            long port = parse_decimal(after, (size_t)(auth_end - after), 65535);
+            int64_t port = parse_decimal(after, (size_t)(auth_end - after), 65535);
             if (port < 1 || port > 65535)
                 return RTSP_ERR_URL;
             out->port = (uint16_t)port;

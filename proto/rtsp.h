@@ -20,15 +20,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RTSP_DEFAULT_PORT 554   /**< RFC 2326 section 3.2 */
-#define RTSP_MAX_LINE     4096  /**< longest start or header line, bytes, without its line end */
-#define RTSP_MAX_HEAD     8192  /**< longest head (start line + headers with line ends), bytes */
-#define RTSP_MAX_HEADERS  64    /**< most header lines in one message */
-#define RTSP_MAX_BODY     16384 /**< largest Content-Length accepted, bytes */
-#define RTSP_DEFAULT_SESSION_TIMEOUT 60 /**< seconds, when Session: has no timeout= (12.37) */
-#define RTSP_MAX_SESSION_ID          64 /**< longest session id, bytes, without the NUL */
-#define RTSP_MAX_HOST                256 /**< longest host (name or address), bytes, with the NUL */
-#define RTSP_MAX_PATH                1024 /**< longest URL path, bytes, with the NUL */
+#define RTSP_DEFAULT_PORT            554   /**< RFC 2326 section 3.2 */
+#define RTSP_MAX_LINE                4096  /**< longest line, bytes, without CRLF */
+#define RTSP_MAX_HEAD                8192  /**< longest head (all lines), bytes */
+#define RTSP_MAX_HEADERS             64    /**< most header lines in one message */
+#define RTSP_MAX_BODY                16384 /**< largest Content-Length accepted, bytes */
+#define RTSP_DEFAULT_SESSION_TIMEOUT 60    /**< s, Session without timeout= */
+#define RTSP_MAX_SESSION_ID          64    /**< longest session id, bytes */
+#define RTSP_MAX_HOST                256   /**< host buffer, bytes, with the NUL */
+#define RTSP_MAX_PATH                1024  /**< path buffer, bytes, with the NUL */
 
 /** Results and errors. Parse errors that a server answers are mapped to a
  *  status code and reason by rtsp_error_status(). */
@@ -228,8 +228,8 @@ typedef struct rtsp_transport {
     bool has_client_port, has_server_port, has_interleaved, has_ssrc;
     rtsp_port_range client_port;
     rtsp_port_range server_port;
-    uint8_t interleaved[2]; /**< channels for RTP and RTCP (TCP) */
-    uint32_t ssrc;          /**< ssrc= (hexadecimal on the wire) */
+    uint8_t interleaved[2];          /**< channels for RTP and RTCP (TCP) */
+    uint32_t ssrc;                   /**< ssrc= (hexadecimal on the wire) */
     char source[RTSP_MAX_HOST];      /**< source=, "" when absent */
     char destination[RTSP_MAX_HOST]; /**< destination=, "" when absent */
 } rtsp_transport;

@@ -259,12 +259,11 @@ static const struct {
     uint32_t rate;
     uint8_t channels;
 } static_pts[] = {
-    {0, "PCMU", 8000, 1},    {3, "GSM", 8000, 1},     {4, "G723", 8000, 1},
-    {5, "DVI4", 8000, 1},    {6, "DVI4", 16000, 1},   {7, "LPC", 8000, 1},
-    {8, "PCMA", 8000, 1},    {9, "G722", 8000, 1},    {10, "L16", 44100, 2},
-    {11, "L16", 44100, 1},   {12, "QCELP", 8000, 1},  {13, "CN", 8000, 1},
-    {14, "MPA", 90000, 1},   {15, "G728", 8000, 1},   {16, "DVI4", 11025, 1},
-    {17, "DVI4", 22050, 1},  {18, "G729", 8000, 1},
+    {0, "PCMU", 8000, 1},  {3, "GSM", 8000, 1},   {4, "G723", 8000, 1},   {5, "DVI4", 8000, 1},
+    {6, "DVI4", 16000, 1}, {7, "LPC", 8000, 1},   {8, "PCMA", 8000, 1},   {9, "G722", 8000, 1},
+    {10, "L16", 44100, 2}, {11, "L16", 44100, 1}, {12, "QCELP", 8000, 1}, {13, "CN", 8000, 1},
+    {14, "MPA", 90000, 1}, {15, "G728", 8000, 1}, {16, "DVI4", 11025, 1}, {17, "DVI4", 22050, 1},
+    {18, "G729", 8000, 1},
 };
 
 static sdp_payload *find_pt(sdp_desc *d, long pt)
@@ -290,8 +289,7 @@ static bool parse_address(const char *s, const char *e, enum sdp_addrtype *type,
                           size_t cap)
 {
     const char *ns, *ne, *ts, *te, *as, *ae;
-    if (!next_word(&s, e, &ns, &ne) || !next_word(&s, e, &ts, &te) ||
-        !next_word(&s, e, &as, &ae))
+    if (!next_word(&s, e, &ns, &ne) || !next_word(&s, e, &ts, &te) || !next_word(&s, e, &as, &ae))
         return false;
     const char *slash = memchr(as, '/', (size_t)(ae - as));
     if (slash)
@@ -612,8 +610,7 @@ int sdp_parse(const char *text, size_t len, sdp_desc *out)
             break;
         case 'c':
             if (section == SESSION)
-                parse_address(vs, ve, &c.session_conn_type, c.session_conn,
-                              sizeof c.session_conn);
+                parse_address(vs, ve, &c.session_conn_type, c.session_conn, sizeof c.session_conn);
             else if (section == AUDIO)
                 parse_address(vs, ve, &c.media_conn_type, c.media_conn, sizeof c.media_conn);
             break;
@@ -774,8 +771,7 @@ typedef struct lookup_ctx {
     bool found;
 } lookup_ctx;
 
-static void lookup_param(void *ctx, const char *ks, const char *ke, const char *vs,
-                         const char *ve)
+static void lookup_param(void *ctx, const char *ks, const char *ke, const char *vs, const char *ve)
 {
     lookup_ctx *l = ctx;
     if (!l->found && span_is(ks, (size_t)(ke - ks), l->key))

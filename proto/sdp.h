@@ -119,21 +119,21 @@ int sdp_write(const sdp_stream *s, char *buf, size_t cap);
 /** Opus fmtp parameters (RFC 7587 6.1). Flags are 0/1, or -1 when absent. */
 typedef struct sdp_opus_fmtp {
     int8_t stereo, sprop_stereo, useinbandfec, usedtx, cbr;
-    uint32_t maxplaybackrate;      /**< Hz, 0 when absent */
-    uint32_t sprop_maxcapturerate; /**< Hz, 0 when absent */
-    uint32_t maxaveragebitrate;    /**< bits/s, 0 when absent */
+    uint32_t maxplaybackrate;                    /**< Hz, 0 when absent */
+    uint32_t sprop_maxcapturerate;               /**< Hz, 0 when absent */
+    uint32_t maxaveragebitrate;                  /**< bits/s, 0 when absent */
     uint32_t ptime_us, maxptime_us, minptime_us; /**< 0 when absent */
 } sdp_opus_fmtp;
 
 /** One payload type of the m= line. */
 typedef struct sdp_payload {
     uint8_t pt;
-    bool has_rtpmap;                 /**< false: a static PT's RFC 3551 defaults, or unknown */
-    char encoding[SDP_MAX_ENCODING]; /**< as written ("opus", "OPUS", "red"); "" unknown */
-    uint32_t clock_rate;             /**< Hz, 0 unknown */
-    uint8_t channels;                /**< 1 when the rtpmap omits it (RFC 8866 6.6) */
-    char fmtp[SDP_MAX_FMTP];         /**< raw a=fmtp parameters, "" when none */
-    sdp_opus_fmtp opus;              /**< parsed when encoding is opus */
+    bool has_rtpmap;                  /**< false: a static PT's RFC 3551 defaults, or unknown */
+    char encoding[SDP_MAX_ENCODING];  /**< as written ("opus", "OPUS", "red"); "" unknown */
+    uint32_t clock_rate;              /**< Hz, 0 unknown */
+    uint8_t channels;                 /**< 1 when the rtpmap omits it (RFC 8866 6.6) */
+    char fmtp[SDP_MAX_FMTP];          /**< raw a=fmtp parameters, "" when none */
+    sdp_opus_fmtp opus;               /**< parsed when encoding is opus */
     uint8_t red[SDP_MAX_RED_ENTRIES]; /**< encoding red: the block PTs from the fmtp */
     size_t red_count;                 /**< entries in red[]; 0 when absent or malformed */
 } sdp_payload;
@@ -146,11 +146,11 @@ typedef struct sdp_redundancy {
 } sdp_redundancy;
 
 /** A parsed description: the session and its first audio section. About
- *  14 KiB. Strings are NUL-terminated. */
+ *  13 KiB. Strings are NUL-terminated. */
 typedef struct sdp_desc {
     enum sdp_addrtype origin_type;
     char origin_addr[SDP_MAX_ADDR];
-    enum sdp_addrtype conn_type; /**< media-level c= if present, else session-level */
+    enum sdp_addrtype conn_type;  /**< media-level c= if present, else session-level */
     char conn_addr[SDP_MAX_ADDR]; /**< without any /ttl suffix */
     unsigned audio_sections;      /**< m=audio lines seen; only the first is below */
     uint16_t port;                /**< m= port (0 in an ANNOUNCE) */
