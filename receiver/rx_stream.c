@@ -146,8 +146,10 @@ static uint64_t source_lost(const rx_stream *rx)
 
 void rx_stream_restart(rx_stream *rx)
 {
-    if (rx->has_source)
+    if (rx->has_source) {
         rx->lost_before += source_lost(rx);
+        rx->stats.restarts++;
+    }
     rx->has_source = false;
     rtp_seq_init(&rx->seq);
     rx->duplicates_this_source = 0;
@@ -181,7 +183,7 @@ static int64_t wanted_delay_ns(const rx_stream *rx, int frame_samples)
         return (int64_t)rx->cfg.latency_ms * 1000000LL;
     int64_t frame_ns = (int64_t)frame_samples * 1000000000LL / AL_RATE;
     int64_t floor = frame_ns > MIN_DELAY_NS ? frame_ns : MIN_DELAY_NS;
-    int depth = rx->stats.redundancy_depth;
+    int depth = rx->stats.copy_distance;
     if (depth == 0 && rx->lbrr_seen)
         depth = 1;
     int64_t delay = floor;
@@ -343,6 +345,14 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
     rx->stats.packets_received++;
     rx->stats.bytes_received += h.payload_len;
     rx->stats.redundancy_depth = (int)nblocks - 1;
+    /* How long copies take to come: the oldest copy's distance in frames. */
+    int duration = opus_toc_samples(primary->data, primary->len);
+    rx->stats.copy_distance = 0;
+    for (size_t i = 0; i + 1 < nblocks; i++) {
+        int distance = (int)((blocks[i].ts_offset + (uint32_t)duration - 1) / (uint32_t)duration);
+        if (blocks[i].ts_offset < 16384 && distance > rx->stats.copy_distance)
+            rx->stats.copy_distance = distance;
+    }
     if (!rx->lbrr_seen && opus_toc_has_lbrr(primary->data, primary->len))
         rx->lbrr_seen = true;
     if (rx->late_primary && rx->playing) {

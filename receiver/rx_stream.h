@@ -55,6 +55,7 @@ typedef struct rx_stats {
     uint64_t copies_used;       /**< RED copies that filled a hole */
     uint64_t restarts;          /**< new sources or timeline jumps */
     int redundancy_depth;       /**< copies per packet in the latest RED packet */
+    int copy_distance;          /**< frames back of the oldest copy in the latest RED packet */
     int frame_samples;          /**< duration of the latest primary, 48 kHz samples */
     double jitter_ms;           /**< RFC 3550 interarrival jitter */
     double delay_ms;            /**< current playout delay target */

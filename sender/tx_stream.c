@@ -34,8 +34,11 @@ struct tx_stream {
     uint32_t timestamp;
     bool first;
     /* the copies of the last `redundancy` frames, newest at index 0 */
-    tx_copy copies[TX_MAX_REDUNDANCY];
+    /* the copies of the last TX_MAX_COPY_DISTANCE frames, newest at index 0 */
+    tx_copy copies[TX_MAX_COPY_DISTANCE];
     int copies_held;
+    int offsets[TX_MAX_REDUNDANCY]; /* frames back, oldest first */
+    int max_offset;
     tx_stats stats;
 };
 
@@ -116,6 +119,16 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
         snprintf(err, err_size, "redundancy bitrate must be 6 to 510 kbps");
         return NULL;
     }
+    for (int i = 0; cfg->copy_offsets[0] && i < cfg->redundancy; i++) {
+        bool repeated = false;
+        for (int j = 0; j < i; j++)
+            repeated |= cfg->copy_offsets[j] == cfg->copy_offsets[i];
+        if (cfg->copy_offsets[i] < 1 || cfg->copy_offsets[i] > TX_MAX_COPY_DISTANCE || repeated) {
+            snprintf(err, err_size, "copy offsets must be distinct, 1 to %d frames back",
+                     TX_MAX_COPY_DISTANCE);
+            return NULL;
+        }
+    }
     if (cfg->loss_percent < 0 || cfg->loss_percent > 100) {
         snprintf(err, err_size, "loss percentage must be 0 to 100");
         return NULL;
@@ -150,6 +163,17 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
         if (cfg->copy_prediction_disabled)
             opus_encoder_ctl(tx->secondary, OPUS_SET_PREDICTION_DISABLED(1));
     }
+    /* Offsets oldest first, as the copies go into the packet. */
+    for (int i = 0; i < cfg->redundancy; i++)
+        tx->offsets[i] = cfg->copy_offsets[0] ? cfg->copy_offsets[i] : cfg->redundancy - i;
+    for (int i = 0; i < cfg->redundancy; i++)
+        for (int j = i + 1; j < cfg->redundancy; j++)
+            if (tx->offsets[j] > tx->offsets[i]) {
+                int t = tx->offsets[i];
+                tx->offsets[i] = tx->offsets[j];
+                tx->offsets[j] = t;
+            }
+    tx->max_offset = cfg->redundancy ? tx->offsets[0] : 0;
     tx->sequence = cfg->first_sequence;
     tx->timestamp = cfg->first_timestamp;
     tx->first = true;
@@ -183,7 +207,7 @@ static int encode_copy(tx_stream *tx, const float *pcm, const uint8_t *primary, 
         memcpy(fresh.data, primary, fresh.len);
     }
     fresh.ts = tx->timestamp;
-    int keep = tx->copies_held < tx->cfg.redundancy ? tx->copies_held + 1 : tx->cfg.redundancy;
+    int keep = tx->copies_held < tx->max_offset ? tx->copies_held + 1 : tx->max_offset;
     memmove(&tx->copies[1], &tx->copies[0], sizeof(tx_copy) * (size_t)(keep - 1));
     tx->copies[0] = fresh;
     tx->copies_held = keep;
@@ -213,13 +237,16 @@ int tx_stream_encode(tx_stream *tx, const float *pcm, uint8_t *out, size_t cap)
     } else {
         /* Copies of earlier frames, oldest first as RED wants them. */
         red_block blocks[TX_MAX_REDUNDANCY];
-        int n = tx->copies_held;
-        for (int i = 0; i < n; i++) {
-            const tx_copy *c = &tx->copies[n - 1 - i];
-            blocks[i] = (red_block){.pt = (uint8_t)tx->cfg.opus_pt,
-                                    .ts_offset = red_ts_offset(tx->timestamp, c->ts),
-                                    .data = c->data,
-                                    .len = c->len};
+        int n = 0;
+        for (int i = 0; i < tx->cfg.redundancy; i++) {
+            int back = tx->offsets[i];
+            if (back > tx->copies_held || tx->copies[back - 1].len == 0)
+                continue; /* not that many frames yet, or a frame without a copy */
+            const tx_copy *c = &tx->copies[back - 1];
+            blocks[n++] = (red_block){.pt = (uint8_t)tx->cfg.opus_pt,
+                                      .ts_offset = red_ts_offset(tx->timestamp, c->ts),
+                                      .data = c->data,
+                                      .len = c->len};
         }
         red_block prim = {
             .pt = (uint8_t)tx->cfg.opus_pt, .data = primary, .len = (size_t)primary_len};

@@ -12,15 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TX_MAX_REDUNDANCY 3
+#define TX_MAX_REDUNDANCY    3
+#define TX_MAX_COPY_DISTANCE 8 /**< oldest frame a copy may be of, in frames back */
 
 typedef struct tx_config {
-    int channels;                  /**< 1 or 2 */
-    int frame_samples;             /**< per channel at 48 kHz: 120, 240, 480, 960, 1920, 2880 */
-    int bitrate;                   /**< primary, bits per second */
-    int complexity;                /**< 0..10 */
-    int application;               /**< OPUS_APPLICATION_VOIP, _AUDIO or _RESTRICTED_LOWDELAY */
-    int redundancy;                /**< copies per packet, 0..TX_MAX_REDUNDANCY */
+    int channels;      /**< 1 or 2 */
+    int frame_samples; /**< per channel at 48 kHz: 120, 240, 480, 960, 1920, 2880 */
+    int bitrate;       /**< primary, bits per second */
+    int complexity;    /**< 0..10 */
+    int application;   /**< OPUS_APPLICATION_VOIP, _AUDIO or _RESTRICTED_LOWDELAY */
+    int redundancy;    /**< copies per packet, 0..TX_MAX_REDUNDANCY */
+    int copy_offsets[TX_MAX_REDUNDANCY]; /**< which earlier frames the copies are of, in
+                                            frames back (1..TX_MAX_COPY_DISTANCE), one per
+                                            copy; all 0 = the adjacent frames 1..redundancy.
+                                            Spread offsets (1, 3) survive burst loss better
+                                            but make the receiver wait longer. */
     int redundancy_bitrate;        /**< the copies' encoder, bits per second; 0 = automatic (see
                                       tx_copy_bitrate); at or above the primary's bitrate the
                                       copies are the primary packets themselves */

@@ -196,6 +196,42 @@ static void test_copy_stream_decoder(void **state)
     assert_int_equal(o.samples, 200 * 960);
 }
 
+static void test_spread_offsets(void **state)
+{
+    (void)state;
+    /* copies of frames 1 and 3 back: a burst of two loses nothing */
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 2;
+    cfg.copy_offsets[0] = 1;
+    cfg.copy_offsets[1] = 3;
+    encode(&cfg, 200);
+    int order[200];
+    identity(order, 200);
+    order[10] = -1; /* a first single loss: from now on copies are waited for */
+    int dropped = 1;
+    for (int i = 30; i < 190; i += 10, dropped += 2)
+        order[i] = order[i + 1] = -1;
+    outcome o = deliver(order, 200, 960, 0);
+    assert_int_equal(o.stats.copy_distance, 3);
+    assert_int_equal(o.stats.frames_red, dropped);
+    assert_int_equal(o.stats.frames_plc, 0);
+    /* three frames and the arrival margin */
+    assert_true(o.stats.delay_ms >= 60.0 && o.stats.delay_ms <= 65.0);
+
+    /* the same pattern with adjacent copies (1, 2) loses nothing either,
+     * but a burst of three does: frame k's copies are in k+1 and k+2 */
+    cfg.copy_offsets[1] = 2;
+    encode(&cfg, 200);
+    identity(order, 200);
+    order[10] = -1;
+    order[50] = order[51] = order[52] = -1;
+    o = deliver(order, 200, 960, 0);
+    assert_int_equal(o.stats.copy_distance, 2);
+    assert_int_equal(o.stats.frames_red, 3);
+    assert_int_equal(o.stats.frames_plc, 1);
+}
+
 static void test_low_delay_full_copies(void **state)
 {
     (void)state;
@@ -408,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_red_depth2_burst_of_three),
         cmocka_unit_test(test_copy_stream_decoder),
         cmocka_unit_test(test_low_delay_full_copies),
+        cmocka_unit_test(test_spread_offsets),
         cmocka_unit_test(test_inband_fec),
         cmocka_unit_test(test_reordering_and_duplicates),
         cmocka_unit_test(test_duplicates_counted),

@@ -136,8 +136,8 @@ static void free_encoded(encoded *e)
 /* Plays the encoded stream through RX over the loss pattern LC (NULL: no
  * loss). The output is placed by frame index, so it lines up with the input
  * and with every other run. */
-static result run(const encoded *e, const loss_case *lc, int depth, uint64_t seed,
-                  rx_copy_decoding copy_decoding)
+static result run_with(const encoded *e, const loss_case *lc, const int *offsets, int ncopies,
+                       uint64_t seed, rx_copy_decoding copy_decoding)
 {
     result res = {0};
     res.out = calloc((size_t)audio_len, sizeof(float));
@@ -191,8 +191,8 @@ static result run(const encoded *e, const loss_case *lc, int depth, uint64_t see
         if (!dropped[k])
             continue;
         res.lost++;
-        for (int j = 1; j <= depth && k + j < e->n; j++)
-            if (!dropped[k + j]) {
+        for (int i = 0; i < ncopies; i++)
+            if (k + offsets[i] < e->n && !dropped[k + offsets[i]]) {
                 res.ideal_copies++;
                 break;
             }
@@ -232,6 +232,20 @@ static float *to_metric_rate(const float *in, long n, long *out_n)
  * charges LBRR for the bits it takes from the primary. */
 static float *plain16;
 static long plain16_len;
+
+/* Copies of the DEPTH adjacent frames. */
+static result run(const encoded *e, const loss_case *lc, int depth, uint64_t seed,
+                  rx_copy_decoding copy_decoding)
+{
+    static const int adjacent[] = {1, 2, 3};
+    return run_with(e, lc, adjacent, depth, seed, copy_decoding);
+}
+
+static result run_offsets(const encoded *e, const loss_case *lc, const int *offsets, int n,
+                          uint64_t seed)
+{
+    return run_with(e, lc, offsets, n, seed, RX_COPY_MAIN_DECODER);
+}
 
 static void measure(result *r, const float *clean16, long n16)
 {
@@ -425,17 +439,64 @@ static void study_copy_bitrate(uint64_t seed)
     free_encoded(&e0);
 }
 
+/* Copies of adjacent frames die with them in a burst. Copies of frames
+ * further back survive bursts shorter than the gap, at the price of a
+ * longer wait for the oldest copy. */
+static void study_spread(uint64_t seed, int copy_bitrate)
+{
+    static const struct {
+        int depth;
+        int offsets[3];
+    } variants[] = {
+        {2, {1, 2}}, {2, {1, 3}}, {2, {1, 4}}, {3, {1, 2, 3}}, {3, {1, 2, 4}}, {3, {1, 3, 6}},
+    };
+    static const loss_case cases[] = {
+        {"B 20%", LOSSMODEL_LOSS_BERNOULLI, .20, 0},
+        {"GE 10% b2", LOSSMODEL_LOSS_GE, .10, 2},
+        {"GE 20% b3", LOSSMODEL_LOSS_GE, .20, 3},
+    };
+    printf("| copies of frames back | loss | rebuilt from copies | pattern ideal | seg. SNR dB "
+           "| delay ms |\n");
+    printf("|---|---|---:|---:|---:|---:|\n");
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        tx_config cfg;
+        tx_config_defaults(&cfg);
+        cfg.redundancy = variants[v].depth;
+        cfg.redundancy_bitrate = copy_bitrate;
+        memcpy(cfg.copy_offsets, variants[v].offsets, sizeof cfg.copy_offsets);
+        char name[32];
+        snprintf(name, sizeof name, "%d, %d%s%.0d", variants[v].offsets[0], variants[v].offsets[1],
+                 variants[v].depth > 2 ? ", " : "",
+                 variants[v].depth > 2 ? variants[v].offsets[2] : 0);
+        encoded e = encode_all(&cfg);
+        int max_off = variants[v].offsets[variants[v].depth - 1];
+        result clean = run(&e, NULL, max_off, seed, RX_COPY_MAIN_DECODER);
+        long n16;
+        float *clean16 = to_metric_rate(clean.out, audio_len, &n16);
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            result r = run_offsets(&e, &cases[c], variants[v].offsets, variants[v].depth, seed);
+            measure(&r, clean16, n16);
+            printf("| %s | %s | %.1f %% | %.1f %% | %.2f | %.0f |\n", name, cases[c].name,
+                   pct(r.red, r.lost), pct(r.ideal_copies, r.lost), r.seg_snr, r.delay_ms);
+            free(r.out);
+        }
+        free(clean16);
+        free(clean.out);
+        free_encoded(&e);
+    }
+}
+
 static void usage(void)
 {
     printf("Usage: lossbench [--data DIR] [--seed N] [--copy-bitrate R] [--csv FILE]\n"
-           "                 [--study table|copy-decoding|copy-bitrate]\n"
+           "                 [--study table|copy-decoding|copy-bitrate|spread]\n"
            "Runs the real sender and receiver media code in simulated time over seeded\n"
            "loss patterns and prints a markdown table.\n"
            "  --data DIR         where the clips are (default: the repository's data/)\n"
            "  --seed N           loss pattern seed (default 1)\n"
            "  --copy-bitrate R   bitrate of the copies (default: the sender's default)\n"
            "  --csv FILE         also write the table as CSV (for tools/lossbench/plot.sh)\n"
-           "  --study S          table (default), copy-decoding or copy-bitrate\n"
+           "  --study S          table (default), copy-decoding, copy-bitrate or spread\n"
            "  --voip             primary in Opus's VoIP application (default: audio)\n"
            "  --frame MS         frame length (default 20; 2.5 and 5 use restricted low delay)\n");
 }
@@ -521,9 +582,11 @@ int main(int argc, char **argv)
         study_copy_decoding((uint64_t)seed, copy_bitrate);
     else if (strcmp(study, "copy-bitrate") == 0)
         study_copy_bitrate((uint64_t)seed);
+    else if (strcmp(study, "spread") == 0)
+        study_spread((uint64_t)seed, copy_bitrate);
     else
-        return cli_usage_error("lossbench", "--study '%s': table, copy-decoding or copy-bitrate",
-                               study);
+        return cli_usage_error("lossbench",
+                               "--study '%s': table, copy-decoding, copy-bitrate or spread", study);
     if (csv)
         fclose(csv);
     printf("\nlossbench: %.1f CPU seconds\n", cpu_now() - t0);
