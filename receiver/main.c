@@ -204,8 +204,15 @@ static void play_due(receiver *r, int64_t now, bool force)
 static void finish_stream(receiver *r, int64_t now)
 {
     play_due(r, now, true);
-    if (r->sink)
-        rx_stream_discard_trailing(r->rx, file_sink_held_frames(r->sink));
+    if (!r->sink)
+        return;
+    /* The playout resampler still holds the last fraction of a millisecond
+     * of what was played; unless that was concealment past the end (held,
+     * and dropped now), it belongs in the file. */
+    int samples = rx_stream_flush(r->rx, r->pcm);
+    if (samples > 0 && file_sink_held_frames(r->sink) == 0)
+        file_sink_write(r->sink, r->pcm, samples, false);
+    rx_stream_discard_trailing(r->rx, file_sink_held_frames(r->sink));
 }
 
 static void handle_datagrams(receiver *r, int fd, int64_t *last_packet)
@@ -244,6 +251,9 @@ int main(int argc, char **argv)
 {
     options opt = {0};
     rx_config_defaults(&opt.rx);
+    /* A file has no clock of its own: it gets the sender's timeline sample
+     * for sample, without the rate steering a sound card's clock needs. */
+    opt.rx.adaptive_rate = false;
     opt.idle_timeout_ns = (int64_t)DEFAULT_IDLE_TIMEOUT_S * NS_PER_SEC;
     int rc = parse_options(argc, argv, &opt);
     if (rc != 0)

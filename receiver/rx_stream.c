@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <opus.h>
+#include <speex/speex_resampler.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +12,39 @@
 #include "proto/red.h"
 #include "proto/rtp.h"
 #include "receiver/copy_decoder.h"
+#include "receiver/delay_ctl.h"
 #include "receiver/jitbuf.h"
 
 /* Tuning, each with its reason. */
-/* The automatic playout delay never goes below this: below ~5 ms the
- * sender's and our own scheduling jitter on a loaded machine decide. */
-#define MIN_DELAY_NS (5 * 1000000LL)
-/* Once loss is possible the next packet must arrive before the missing
- * frame is due, so that the gap is seen in time: this much beyond the frame
- * spacing, plus three times the measured jitter, covers it. */
+/* With a fixed rate (no clock steering) the delay never goes below this:
+ * below ~5 ms the sender's and our own scheduling jitter decide, and
+ * without steering a delay that is too long cannot shrink again. */
+#define MIN_FIXED_DELAY_NS (5 * 1000000LL)
+/* Beyond the measured jitter: a packet must arrive this much before its
+ * frame is due (scheduling of our own thread). */
 #define ARRIVAL_MARGIN_NS (2 * 1000000LL)
-/* Late packets grow the delay, but never beyond this. */
+/* The share of packets the delay is sized to wait for: 1 % may come late. */
+#define JITTER_QUANTILE 0.99
+/* The delay never grows beyond this, whatever the network does. */
 #define MAX_DELAY_NS (500 * 1000000LL)
+/* Clock steering: the playout rate follows the delay error with this time
+ * constant, within +-0.5 % (a pitch change of under 9 cents, not heard on
+ * speech or music; a 300 ppm clock difference needs 0.03 %). */
+#define STEER_TIME_NS      (2 * 1000000000LL)
+#define MAX_RATE_DEVIATION 0.005
+/* Steering starts when the delay is STEER_START_LONG_NS too long or
+ * STEER_START_SHORT_NS too short, and stops within STEER_STOP_NS of the
+ * target: in between the rate stays exactly 1, so a steady link is played
+ * without any time warp (which would blur the waveform for no benefit). A
+ * slow sender clock makes the delay shrink steadily: steering must catch
+ * that before it reaches JUMP_TOLERANCE_NS, hence the small threshold on
+ * that side. */
+#define STEER_START_LONG_NS  (4 * 1000000LL)
+#define STEER_START_SHORT_NS (1 * 1000000LL)
+#define STEER_STOP_NS        (500 * 1000LL)
+/* A delay this much short of its target is restored at once (a pause)
+ * rather than by slowing down: packets are coming late. */
+#define JUMP_TOLERANCE_NS (5 * 1000000LL)
 /* A new SSRC takes over once the current one has been silent this long:
  * long enough that a stranger cannot cut into a live stream, short enough
  * that a restarted sender is heard again at once. */
@@ -41,21 +63,26 @@ struct rx_stream {
     /* the source we follow */
     bool has_source;
     uint32_t ssrc;
+    bool recorded_any;          /* a primary's arrival went to ctl */
+    uint16_t last_seq_recorded; /* ... and its sequence number */
     int64_t last_packet_ns;
     rtp_seq_tracker seq;
     uint64_t duplicates_this_source;
     uint64_t lost_before; /* losses of earlier sources */
 
-    /* playout schedule: frame k is due at play_start + played samples */
+    /* playout schedule */
     bool playing;
-    int64_t play_start_ns;
-    int64_t samples_played;
-    int64_t delay_ns;      /* current playout delay after the first packet */
-    bool loss_seen;        /* copies are waited for only once loss has been seen */
-    bool lbrr_seen;        /* the primaries carry in-band FEC for the frame before */
-    int64_t late_extra_ns; /* delay added because packets came late */
-    bool late_primary;     /* set by store(): the primary just handed in was late */
-    int last_duration;     /* samples of the last frame, for concealment */
+    int64_t due_ns;       /* when the frame at the play head is due */
+    double rate;          /* stream seconds played per second of our clock */
+    bool steering;        /* the rate is away from 1 to bring the delay to its target */
+    int64_t target_ns;    /* how long after its fastest possible arrival a frame is played */
+    int64_t delay_now_ns; /* the same, as it is */
+    delay_ctl ctl;
+    SpeexResamplerState *resampler; /* adaptive_rate only */
+    float *decoded;                 /* a frame before resampling */
+    bool loss_seen;                 /* copies are waited for only once loss has been seen */
+    bool lbrr_seen;                 /* the primaries carry in-band FEC for the frame before */
+    int last_duration;              /* samples of the last frame, for concealment */
 
     /* RFC 3550 jitter, in 48 kHz ticks */
     bool have_transit;
@@ -73,6 +100,7 @@ void rx_config_defaults(rx_config *cfg)
     cfg->red_pt = AL_RED_PT;
     cfg->latency_ms = 0;
     cfg->source_hold_ns = DEFAULT_SOURCE_HOLD_NS;
+    cfg->adaptive_rate = true;
 }
 
 static int open_decoder(rx_stream *rx, int channels)
@@ -97,6 +125,19 @@ static int open_decoder(rx_stream *rx, int channels)
             rx->decoder = NULL;
             return -1;
         }
+    }
+    if (rx->cfg.adaptive_rate && rx->cfg.latency_ms == 0) {
+        int err;
+        /* Quality 4: 0.6 ms of filter delay; the rate never strays more
+         * than 0.5 % from 1, so aliasing is no concern. */
+        rx->resampler = speex_resampler_init((spx_uint32_t)channels, AL_RATE, AL_RATE, 4, &err);
+        rx->decoded = calloc((size_t)AL_MAX_FRAME_SAMPLES * (size_t)channels, sizeof(float));
+        if (!rx->resampler || !rx->decoded) {
+            opus_decoder_destroy(rx->decoder);
+            rx->decoder = NULL;
+            return -1;
+        }
+        speex_resampler_skip_zeros(rx->resampler);
     }
     rx->channels = channels;
     return 0;
@@ -134,6 +175,9 @@ void rx_stream_destroy(rx_stream *rx)
         opus_decoder_destroy(rx->copy_decoder);
     copy_decoder_destroy(rx->copy_stream);
     free(rx->plc_pcm);
+    if (rx->resampler)
+        speex_resampler_destroy(rx->resampler);
+    free(rx->decoded);
     free(rx);
 }
 
@@ -151,6 +195,7 @@ void rx_stream_restart(rx_stream *rx)
         rx->stats.restarts++;
     }
     rx->has_source = false;
+    rx->recorded_any = false;
     rtp_seq_init(&rx->seq);
     rx->duplicates_this_source = 0;
     jb_reset(&rx->jb);
@@ -162,51 +207,85 @@ void rx_stream_restart(rx_stream *rx)
         copy_decoder_reset(rx->copy_stream);
     rx->prev_from_copy_stream = false;
     rx->playing = false;
-    rx->samples_played = 0;
+    rx->rate = 1.0;
+    rx->steering = false;
+    rx->target_ns = 0;
+    rx->delay_now_ns = 0;
+    delay_ctl_init(&rx->ctl, 20000000);
+    if (rx->resampler)
+        speex_resampler_reset_mem(rx->resampler);
     rx->loss_seen = false;
     rx->lbrr_seen = false;
-    rx->late_extra_ns = 0;
-    rx->delay_ns = 0;
     rx->last_duration = 960;
     rx->have_transit = false;
     rx->jitter = 0;
 }
 
-/* The delay the schedule should keep. Without protection: one frame (the
- * receiver never waits longer than that beyond arrival). With copies at
- * depth d (LBRR counts as d = 1): the next packet must be able to reveal a
- * gap before the missing frame is due; once loss has been seen, the copy d
- * frames later must arrive in time too. Late packets add what they lacked. */
-static int64_t wanted_delay_ns(const rx_stream *rx, int frame_samples)
+/* How long after its fastest possible arrival a frame should be played:
+ * the jitter that JITTER_QUANTILE of packets stay within, a margin, and
+ * the wait for protection. With copies at distance d (LBRR counts as
+ * d = 1): until loss has been seen, only the next packet is waited for (it
+ * reveals a gap in time); once loss has been seen, the oldest copy too. */
+static int64_t target_delay_ns(const rx_stream *rx, int frame_samples)
 {
     if (rx->cfg.latency_ms > 0)
         return (int64_t)rx->cfg.latency_ms * 1000000LL;
     int64_t frame_ns = (int64_t)frame_samples * 1000000000LL / AL_RATE;
-    int64_t floor = frame_ns > MIN_DELAY_NS ? frame_ns : MIN_DELAY_NS;
     int depth = rx->stats.copy_distance;
     if (depth == 0 && rx->lbrr_seen)
         depth = 1;
-    int64_t delay = floor;
-    if (depth > 0) {
-        int64_t margin = ARRIVAL_MARGIN_NS + (int64_t)(3 * rx->jitter * 1e9 / AL_RATE);
-        int64_t needed = (rx->loss_seen ? depth : 1) * frame_ns + margin;
-        if (needed > delay)
-            delay = needed;
+    int64_t protection = depth > 0 ? (rx->loss_seen ? depth : 1) * frame_ns : 0;
+    int64_t delay;
+    if (rx->cfg.adaptive_rate) {
+        delay = delay_ctl_quantile(&rx->ctl, JITTER_QUANTILE) + ARRIVAL_MARGIN_NS + protection;
+        /* Until the jitter has been seen for a second, start a frame late:
+         * shrinking later is smooth, growing is a pause. */
+        if (rx->ctl.samples * frame_ns < 1000000000LL && delay < frame_ns + ARRIVAL_MARGIN_NS)
+            delay = frame_ns + ARRIVAL_MARGIN_NS;
+    } else {
+        /* No steering: one frame (at least 5 ms) without protection, and
+         * the protection's wait plus the margin with it. */
+        int64_t floor = frame_ns > MIN_FIXED_DELAY_NS ? frame_ns : MIN_FIXED_DELAY_NS;
+        delay = delay_ctl_quantile(&rx->ctl, JITTER_QUANTILE) +
+                (protection ? protection + ARRIVAL_MARGIN_NS : 0);
+        if (delay < floor)
+            delay = floor;
     }
-    delay += rx->late_extra_ns;
     return delay < MAX_DELAY_NS ? delay : MAX_DELAY_NS;
 }
 
-/* Moves the schedule when the wanted delay grows. Growing only pauses the
- * output (nothing is dropped); shrinking is left to the live playout, which
- * can do it in quiet frames. */
-static void update_delay(rx_stream *rx, int frame_samples)
+/* Keeps the delay on its target. Too short: restored at once (the output
+ * pauses: packets would otherwise come too late). Too long, or a little
+ * short: the playout rate moves it back smoothly, which also absorbs the
+ * difference between the sender's clock and ours. */
+static void steer(rx_stream *rx)
 {
-    int64_t wanted = wanted_delay_ns(rx, frame_samples);
-    if (wanted > rx->delay_ns) {
-        if (rx->playing)
-            rx->play_start_ns += wanted - rx->delay_ns;
-        rx->delay_ns = wanted;
+    if (!rx->playing)
+        return;
+    int frame = rx->stats.frame_samples > 0 ? rx->stats.frame_samples : rx->last_duration;
+    rx->target_ns = target_delay_ns(rx, frame);
+    int64_t delay = rx->due_ns - delay_ctl_earliest(&rx->ctl, rx->jb.head);
+    int64_t tolerance = rx->resampler ? JUMP_TOLERANCE_NS : 0;
+    if (delay < rx->target_ns - tolerance) {
+        rx->due_ns += rx->target_ns - delay;
+        delay = rx->target_ns;
+        if (rx->stats.frames_total > 0)
+            rx->stats.delay_jumps++;
+    }
+    rx->delay_now_ns = delay;
+    if (rx->resampler) {
+        int64_t error = delay - rx->target_ns;
+        int64_t size = error < 0 ? -error : error;
+        if (error > STEER_START_LONG_NS || error < -STEER_START_SHORT_NS)
+            rx->steering = true;
+        else if (size < STEER_STOP_NS)
+            rx->steering = false;
+        double deviation = rx->steering ? (double)error / (double)STEER_TIME_NS : 0.0;
+        if (deviation > MAX_RATE_DEVIATION)
+            deviation = MAX_RATE_DEVIATION;
+        if (deviation < -MAX_RATE_DEVIATION)
+            deviation = -MAX_RATE_DEVIATION;
+        rx->rate = 1.0 + deviation;
     }
 }
 
@@ -251,10 +330,8 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
         }
         return RX_PACKET_ACCEPTED;
     case JB_PUT_LATE:
-        if (source == JB_SOURCE_PRIMARY) {
+        if (source == JB_SOURCE_PRIMARY)
             rx->stats.packets_late++;
-            rx->late_primary = true;
-        }
         return RX_PACKET_ACCEPTED;
     case JB_PUT_TOO_FAR:
         return RX_PACKET_NEW_SOURCE;
@@ -326,7 +403,6 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
     }
 
     /* Store the primary first: a timeline jump is detected on it. */
-    rx->late_primary = false;
     enum rx_packet_result result =
         store(rx, h.timestamp, primary->data, primary->len, JB_SOURCE_PRIMARY);
     if (result == RX_PACKET_NEW_SOURCE) {
@@ -355,14 +431,12 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
     }
     if (!rx->lbrr_seen && opus_toc_has_lbrr(primary->data, primary->len))
         rx->lbrr_seen = true;
-    if (rx->late_primary && rx->playing) {
-        /* It missed its turn by this much: grow the delay so that its
-         * successors, which likely travel the same way, make it. */
-        int64_t head = rx->jb.head;
-        int64_t ext = rtp_ts_extend(head, h.timestamp);
-        int64_t due = rx_stream_next_due(rx) - (head - ext) * 1000000000LL / AL_RATE;
-        if (now_ns > due)
-            rx->late_extra_ns += now_ns - due + ARRIVAL_MARGIN_NS;
+    /* Every primary, late ones included, tells how the network delays
+     * packets; duplicates would count one packet twice. */
+    if (rtp_seq_diff(h.sequence, (uint16_t)rx->last_seq_recorded) != 0 || !rx->recorded_any) {
+        delay_ctl_arrival(&rx->ctl, now_ns, rtp_ts_extend(rx->jb.head, h.timestamp));
+        rx->last_seq_recorded = h.sequence;
+        rx->recorded_any = true;
     }
     if (verdict == RTP_SEQ_IN_ORDER) {
         update_jitter(rx, h.timestamp, now_ns);
@@ -382,22 +456,21 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
                               blocks[i].len);
     }
 
-    int frame = rx->stats.frame_samples > 0 ? rx->stats.frame_samples : 960;
     if (!rx->playing) {
-        rx->delay_ns = wanted_delay_ns(rx, frame);
-        rx->play_start_ns = now_ns + rx->delay_ns;
+        int frame = rx->stats.frame_samples > 0 ? rx->stats.frame_samples : 960;
         rx->playing = true;
         rx->last_duration = frame;
+        rx->due_ns = now_ns; /* steer() adds the target delay */
+        delay_ctl_init(&rx->ctl, (int64_t)frame * 1000000000LL / AL_RATE);
+        delay_ctl_arrival(&rx->ctl, now_ns, rx->jb.head);
     }
-    update_delay(rx, frame);
+    steer(rx);
     return RX_PACKET_ACCEPTED;
 }
 
 int64_t rx_stream_next_due(const rx_stream *rx)
 {
-    if (!rx->playing)
-        return INT64_MAX;
-    return rx->play_start_ns + rx->samples_played * 1000000000LL / AL_RATE;
+    return rx->playing ? rx->due_ns : INT64_MAX;
 }
 
 int rx_stream_channels(const rx_stream *rx)
@@ -456,6 +529,21 @@ static int play_from_copy_stream(rx_stream *rx, int64_t ts, float *pcm)
     return samples;
 }
 
+/* Plays DECODED samples of IN at the current rate into OUT. The output can
+ * hold AL_MAX_FRAME_SAMPLES: only a 120 ms frame slowed down would exceed
+ * it, and then its last fraction of a percent is dropped. */
+static int resample(rx_stream *rx, const float *in, int samples, float *out)
+{
+    /* Denominator 48000 (steps of 21 ppm): speexdsp 1.2 rescales its phase
+     * as phase * new_den / old_den in 32 bits, which overflows (and
+     * crashes) for denominators much above 2^16. */
+    spx_uint32_t num = (spx_uint32_t)llround(rx->rate * AL_RATE);
+    speex_resampler_set_rate_frac(rx->resampler, num, AL_RATE, AL_RATE, AL_RATE);
+    spx_uint32_t in_len = (spx_uint32_t)samples, out_len = AL_MAX_FRAME_SAMPLES;
+    speex_resampler_process_interleaved_float(rx->resampler, in, &in_len, out, &out_len);
+    return (int)out_len;
+}
+
 int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_frame_info *info)
 {
     if (!rx->playing)
@@ -463,6 +551,8 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
     if (force ? !jb_has_frames(&rx->jb) : now_ns < rx_stream_next_due(rx))
         return 0;
 
+    /* Decoded into OUT; resampled from there into PCM when steering. */
+    float *out = rx->resampler ? rx->decoded : pcm;
     jb_frame frame;
     bool held = jb_pull(&rx->jb, rx->last_duration, &frame);
     memset(info, 0, sizeof *info);
@@ -474,11 +564,11 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
         if (frame.source == JB_SOURCE_RED && rx->copy_decoder)
             dec = rx->copy_decoder;
         if (frame.source == JB_SOURCE_RED && rx->copy_stream) {
-            samples = play_from_copy_stream(rx, frame.ts, pcm);
+            samples = play_from_copy_stream(rx, frame.ts, out);
             from_copy_stream = samples > 0;
         }
         if (!from_copy_stream)
-            samples = opus_decode_float(dec, frame.data, (opus_int32)frame.len, pcm,
+            samples = opus_decode_float(dec, frame.data, (opus_int32)frame.len, out,
                                         AL_MAX_FRAME_SAMPLES, 0);
         info->origin = frame.source == JB_SOURCE_RED ? RX_FRAME_RED : RX_FRAME_PRIMARY;
         if (frame.source == JB_SOURCE_RED)
@@ -490,19 +580,23 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
          * carry this frame's LBRR. */
         const jb_slot *next = jb_peek(&rx->jb, frame.ts + frame.duration);
         if (next && next->source == JB_SOURCE_PRIMARY && opus_toc_has_lbrr(next->data, next->len)) {
-            samples = opus_decode_float(rx->decoder, next->data, next->len, pcm, frame.duration, 1);
+            samples = opus_decode_float(rx->decoder, next->data, next->len, out, frame.duration, 1);
             info->origin = RX_FRAME_FEC;
         }
         rx->loss_seen = true;
     }
     if (samples <= 0) {
-        samples = decode_plc(rx, frame.duration, pcm);
+        samples = decode_plc(rx, frame.duration, out);
         info->origin = RX_FRAME_PLC;
         info->speculative = !jb_has_frames(&rx->jb);
     }
 
     rx->prev_from_copy_stream = from_copy_stream;
-    rx->samples_played += samples;
+    /* The frame's stream time, played at the current rate of our clock. */
+    rx->due_ns += (int64_t)llround((double)samples * 1e9 / AL_RATE / rx->rate);
+    int decoded = samples;
+    if (rx->resampler)
+        samples = resample(rx, out, decoded, pcm);
     rx->stats.frames_total++;
     switch (info->origin) {
     case RX_FRAME_PRIMARY:
@@ -518,8 +612,24 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
         rx->stats.frames_plc++;
         break;
     }
-    update_delay(rx, rx->last_duration);
+    steer(rx);
     return samples;
+}
+
+int rx_stream_flush(rx_stream *rx, float *pcm)
+{
+    if (!rx->resampler || !rx->playing)
+        return 0;
+    /* The resampler holds its filter's half length of input; push that
+     * much silence through to get the stream's last samples out. */
+    int hold = speex_resampler_get_input_latency(rx->resampler);
+    if (hold <= 0 || hold > AL_MAX_FRAME_SAMPLES)
+        return 0;
+    memset(rx->decoded, 0, sizeof(float) * (size_t)hold * (size_t)rx->channels);
+    int out = resample(rx, rx->decoded, hold, pcm);
+    speex_resampler_reset_mem(rx->resampler);
+    speex_resampler_skip_zeros(rx->resampler);
+    return out;
 }
 
 void rx_stream_discard_trailing(rx_stream *rx, uint64_t frames)
@@ -535,7 +645,9 @@ rx_stats rx_stream_stats(const rx_stream *rx)
     rx_stats s = rx->stats;
     s.packets_lost = rx->lost_before + (rx->has_source ? source_lost(rx) : 0);
     s.jitter_ms = rx->jitter * 1000.0 / AL_RATE;
-    s.delay_ms = (double)rx->delay_ns / 1e6;
+    s.delay_ms = (double)rx->delay_now_ns / 1e6;
+    s.target_delay_ms = (double)rx->target_ns / 1e6;
+    s.rate_ppm = (rx->rate - 1.0) * 1e6;
     return s;
 }
 

@@ -32,6 +32,10 @@ typedef struct rx_config {
     int latency_ms;         /**< fixed playout delay after the first packet; 0 = automatic */
     int64_t source_hold_ns; /**< a new SSRC is taken once the current one is this silent */
     rx_copy_decoding copy_decoding; /**< default RX_COPY_MAIN_DECODER */
+    bool adaptive_rate; /**< steer the delay to its target by resampling the output within
+                             +-0.5 % (absorbs clock drift, shrinks the delay when the link
+                             calms down); false: the delay only grows and output samples
+                             map 1:1 to stream samples (benchmarks). Default true. */
 } rx_config;
 
 /** Fills CFG with the defaults (channels as the stream, PT 111 and 63,
@@ -58,7 +62,10 @@ typedef struct rx_stats {
     int copy_distance;          /**< frames back of the oldest copy in the latest RED packet */
     int frame_samples;          /**< duration of the latest primary, 48 kHz samples */
     double jitter_ms;           /**< RFC 3550 interarrival jitter */
-    double delay_ms;            /**< current playout delay target */
+    double delay_ms;            /**< how long after its fastest possible arrival a frame plays */
+    double target_delay_ms;     /**< what that delay is steered to */
+    uint64_t delay_jumps;       /**< times the output paused to let the delay grow */
+    double rate_ppm;            /**< playout rate against our clock, parts per million off 1 */
 } rx_stats;
 
 typedef enum rx_origin {
@@ -108,6 +115,11 @@ bool rx_stream_has_pending(const rx_stream *rx);
 
 /** Starts over for a new source (after RX_PACKET_NEW_SOURCE and a drain). */
 void rx_stream_restart(rx_stream *rx);
+
+/** At the end of a stream (after draining with FORCE pulls): the last
+ *  samples still inside the playout resampler, written into PCM; returns
+ *  how many (samples per channel), 0 without clock steering. */
+int rx_stream_flush(rx_stream *rx, float *pcm);
 
 /** Un-counts N trailing concealed frames that were never played (a file
  *  output drops the concealment after the stream's last packet). */

@@ -145,6 +145,7 @@ static result run_with(const encoded *e, const loss_case *lc, const int *offsets
     rx_config_defaults(&rc);
     rc.channels = 1;
     rc.copy_decoding = copy_decoding;
+    rc.adaptive_rate = false; /* output frames line up with input frames */
     char err[256];
     rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
 

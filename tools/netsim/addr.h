@@ -1,7 +1,7 @@
 /* Address strings for netsim: "[ADDR:]PORT", "HOST:PORT", "[v6addr]:PORT".
- * Like net/addr.h, plus listening on port 0 (tests let the kernel pick) and
- * no dependency on the media libraries.
- * Shared by the UDP relay and, later, the TCP (RTSP) relay. */
+ * Like net/addr.h, plus listening on port 0 (tests let the kernel pick), which
+ * net/addr.c refuses: a duplicate until net/addr grows an allow-port-0 path.
+ * Shared by the UDP relays and the TCP (RTSP) relay. */
 #ifndef AL_TOOLS_NETSIM_ADDR_H
 #define AL_TOOLS_NETSIM_ADDR_H
 

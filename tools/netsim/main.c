@@ -1,5 +1,7 @@
 /* netsim: a UDP relay that loses, delays, reorders and duplicates datagrams
- * with a seeded model, between any sender and receiver. See --help. */
+ * with a seeded model, between any sender and receiver; beside it a TCP relay
+ * for RTSP control connections, so that our own sessions (which negotiate the
+ * media ports in SETUP) send their media through the UDP relay. See --help. */
 #define _GNU_SOURCE /* ppoll(): ns timeouts and an atomic signal-mask swap */
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 
 #include "tools/netsim/addr.h"
 #include "tools/netsim/lossmodel.h"
+#include "tools/netsim/tcp_relay.h"
 #include "tools/netsim/udp_relay.h"
 
 #ifndef AL_VERSION
@@ -24,6 +27,10 @@
 /* The reverse direction, when impaired (--both), must not replay the forward
  * pattern packet for packet, so its seed is derived from --seed. */
 #define REVERSE_SEED_XOR 0x7265766572736531ull /* "reverse1" */
+
+/* With --listen PORT 0 the kernel picks the UDP port, and TCP PORT and UDP
+ * PORT+1 must then be free as well: a few picks make that near certain. */
+#define PICK_ATTEMPTS 20
 
 static volatile sig_atomic_t stop_signal;
 
@@ -45,6 +52,8 @@ static void usage(FILE *f)
             "Usage: netsim --listen [ADDR:]PORT --to HOST:PORT [options]\n"
             "Relays UDP datagrams between clients and HOST:PORT, impairing them with a\n"
             "seeded model: the fate of the k-th datagram depends only on --seed and k.\n"
+            "Also relays RTSP control connections on TCP PORT, so that our own sessions\n"
+            "send their media through the relay.\n"
             "\n"
             "Addresses:\n"
             "  -l, --listen [ADDR:]PORT  where clients send (default ADDR: any, IPv6 and IPv4;\n"
@@ -53,6 +62,15 @@ static void usage(FILE *f)
             "                            latest client\n"
             "      --both                impair replies too (default: the reverse direction\n"
             "                            is clean; its seed is derived from --seed)\n"
+            "\n"
+            "RTSP sessions (default: on):\n"
+            "  TCP PORT is relayed to TCP HOST:PORT, up to %d connections at once, bytes\n"
+            "  unchanged except one edit: a SETUP reply's server_port=P-Q becomes\n"
+            "  PORT-(PORT+1), so the sender's RTP comes to UDP PORT; netsim sends it on,\n"
+            "  impaired as above, to HOST:P (until then HOST:PORT). RTCP on UDP PORT+1 is\n"
+            "  relayed both ways to HOST:Q, unimpaired.\n"
+            "      --no-tcp              UDP PORT only: no TCP relay, no RTCP relay\n"
+            "      --no-rtcp             don't relay UDP PORT+1 (still announced in SETUP)\n"
             "\n"
             "Loss (default: none):\n"
             "      --loss P              independent (Bernoulli) loss, P as 0.2 or 20%%\n"
@@ -81,8 +99,9 @@ static void usage(FILE *f)
             "  -V, --version             version\n"
             "\n"
             "Runs until SIGINT or SIGTERM, then prints what it did. Exit status 0; 2 for a\n"
-            "bad option, an unresolvable host or a port in use; 1 for other failures.\n",
-            LOSSMODEL_DEFAULT_REORDER_MS, LOSSMODEL_DEFAULT_SEED);
+            "bad option, an unresolvable host or a port in use (UDP PORT, TCP PORT or\n"
+            "UDP PORT+1); 1 for other failures.\n",
+            TCP_RELAY_MAX_CONNS, LOSSMODEL_DEFAULT_REORDER_MS, LOSSMODEL_DEFAULT_SEED);
 }
 
 static int bad_option(const char *fmt, const char *arg)
@@ -129,6 +148,8 @@ static int split_pair(char *buf, char **second)
 struct options {
     struct udp_relay_config relay;
     bool both;
+    bool tcp;  /* relay RTSP on TCP PORT */
+    bool rtcp; /* relay UDP PORT+1 (with tcp only) */
     bool quiet;
     bool stats_json;
     const char *log_drops;
@@ -147,6 +168,8 @@ enum {
     OPT_SEED,
     OPT_STATS_JSON,
     OPT_LOG_DROPS,
+    OPT_NO_TCP,
+    OPT_NO_RTCP,
 };
 
 /* Returns -1 to go on, or an exit status (0 after --help/--version). */
@@ -168,6 +191,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"quiet", no_argument, NULL, 'q'},
         {"stats-json", no_argument, NULL, OPT_STATS_JSON},
         {"log-drops", required_argument, NULL, OPT_LOG_DROPS},
+        {"no-tcp", no_argument, NULL, OPT_NO_TCP},
+        {"no-rtcp", no_argument, NULL, OPT_NO_RTCP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -180,6 +205,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     memset(o, 0, sizeof *o);
     lossmodel_config_default(m);
     o->relay.verbose = true;
+    o->tcp = true;
+    o->rtcp = true;
     opterr = 0; /* our own messages, with the exit status 2 */
     while ((c = getopt_long(argc, argv, ":l:t:qhV", longopts, NULL)) != -1) {
         switch (c) {
@@ -263,6 +290,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_LOG_DROPS:
             o->log_drops = optarg;
             break;
+        case OPT_NO_TCP:
+            o->tcp = false;
+            break;
+        case OPT_NO_RTCP:
+            o->rtcp = false;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -287,6 +320,10 @@ static int parse_options(int argc, char **argv, struct options *o)
     } else {
         lossmodel_config_default(rev);
     }
+    if (!o->tcp)
+        o->rtcp = false;
+    if (o->rtcp && strcmp(o->relay.to.port, "65535") == 0)
+        return bad_option("%s", "--to port 65535 leaves no port for RTCP: add --no-rtcp");
     return -1;
 }
 
@@ -322,10 +359,117 @@ static int close_drop_logs(struct options *o)
     return rc;
 }
 
+/* Everything main() runs: the media relay, and for RTSP sessions the RTCP
+ * relay on the next port and the TCP relay that retargets both. */
+struct netsim {
+    struct udp_relay rtp;
+    struct udp_relay rtcp;
+    struct tcp_relay tcp;
+    bool have_rtp, have_rtcp, have_tcp;
+    bool verbose;
+};
+
 static const char *const dir_name[RELAY_DIRS] = {"forward", "reverse"};
 
-static void print_summary(const struct udp_relay *r)
+/* A SETUP reply told the sender to send to netsim: the media goes where the
+ * receiver said, which need not be its RTSP port. */
+static void on_setup(void *user, unsigned conn_id, const rtsp_port_range *announced)
 {
+    struct netsim *ns = user;
+    udp_relay_set_to_port(&ns->rtp, announced->rtp);
+    if (ns->have_rtcp && announced->rtcp)
+        udp_relay_set_to_port(&ns->rtcp, announced->rtcp);
+    if (ns->verbose)
+        fprintf(stderr,
+                "netsim: tcp #%u: SETUP reply: server_port=%u-%u announced as %u-%u; "
+                "media now to %s%s%s\n",
+                conn_id, (unsigned)announced->rtp, (unsigned)announced->rtcp,
+                (unsigned)ns->tcp.media_rtp, (unsigned)ns->tcp.media_rtcp, ns->rtp.to_name,
+                ns->have_rtcp ? ", rtcp to " : "", ns->have_rtcp ? ns->rtcp.to_name : "");
+}
+
+static void close_relays(struct netsim *ns)
+{
+    if (ns->have_tcp)
+        tcp_relay_close(&ns->tcp);
+    if (ns->have_rtcp)
+        udp_relay_close(&ns->rtcp);
+    if (ns->have_rtp)
+        udp_relay_close(&ns->rtp);
+}
+
+static struct netsim_endpoint with_port(const struct netsim_endpoint *ep, unsigned port)
+{
+    struct netsim_endpoint e = *ep;
+    snprintf(e.port, sizeof e.port, "%u", port);
+    return e;
+}
+
+/* The RTCP and TCP relays, once the media relay has its port. */
+static int open_rtsp_side(struct netsim *ns, const struct options *o, char *err, size_t errlen)
+{
+    unsigned port = ns->rtp.listen_port;
+    if (o->rtcp) {
+        if (port == 65535) {
+            snprintf(err, errlen, "udp port 65535 leaves no port for RTCP: add --no-rtcp");
+            return NETSIM_EXIT_USAGE;
+        }
+        /* Same addresses one port up; RTCP is control traffic the loss model
+         * is not about, so it passes clean and out of the drop log. */
+        struct udp_relay_config c = o->relay;
+        c.listen = with_port(&o->relay.listen, port + 1);
+        c.to = with_port(&o->relay.to, (unsigned)atoi(o->relay.to.port) + 1);
+        for (int d = 0; d < RELAY_DIRS; d++) {
+            lossmodel_config_default(&c.model[d]);
+            c.drop_log[d] = NULL;
+        }
+        c.verbose = false;
+        int rc = udp_relay_open(&ns->rtcp, &c, monotonic_ns(), err, errlen);
+        if (rc != 0)
+            return rc;
+        ns->have_rtcp = true;
+    }
+    struct tcp_relay_config t = {
+        .listen = with_port(&o->relay.listen, port),
+        .to = &ns->rtp.to,
+        .to_len = ns->rtp.to_len,
+        .media_rtp = (uint16_t)port,
+        .media_rtcp = port < 65535 ? (uint16_t)(port + 1) : 0,
+        .on_setup = on_setup,
+        .user = ns,
+        .verbose = o->relay.verbose,
+    };
+    int rc = tcp_relay_open(&ns->tcp, &t, err, errlen);
+    if (rc != 0)
+        return rc;
+    ns->have_tcp = true;
+    return 0;
+}
+
+static int open_relays(struct netsim *ns, const struct options *o, char *err, size_t errlen)
+{
+    bool pick = strcmp(o->relay.listen.port, "0") == 0;
+    for (int attempt = 1;; attempt++) {
+        memset(ns, 0, sizeof *ns);
+        ns->verbose = o->relay.verbose;
+        int rc = udp_relay_open(&ns->rtp, &o->relay, monotonic_ns(), err, errlen);
+        if (rc != 0)
+            return rc;
+        ns->have_rtp = true;
+        if (!o->tcp)
+            return 0;
+        rc = open_rtsp_side(ns, o, err, errlen);
+        if (rc == 0)
+            return 0;
+        close_relays(ns);
+        if (!pick || rc != NETSIM_EXIT_USAGE || attempt == PICK_ATTEMPTS)
+            return rc;
+    }
+}
+
+static void print_summary(const struct netsim *ns)
+{
+    const struct udp_relay *r = &ns->rtp;
     for (int d = 0; d < RELAY_DIRS; d++) {
         const struct lossmodel_counters *c = &r->model[d].count;
         const struct relay_stats *s = &r->stats[d];
@@ -344,10 +488,29 @@ static void print_summary(const struct udp_relay *r)
                     s->send_errors, s->overflow, s->pending, s->unroutable);
         fputc('\n', stderr);
     }
+    if (ns->have_rtcp) {
+        const struct udp_relay *c = &ns->rtcp;
+        fprintf(stderr,
+                "netsim: rtcp: forward in %" PRIu64 ", out %" PRIu64 "; reverse in %" PRIu64
+                ", out %" PRIu64 "\n",
+                c->model[RELAY_FORWARD].count.in, c->stats[RELAY_FORWARD].sent,
+                c->model[RELAY_REVERSE].count.in, c->stats[RELAY_REVERSE].sent);
+    }
+    if (ns->have_tcp) {
+        const struct tcp_relay_stats *t = &ns->tcp.stats;
+        fprintf(stderr,
+                "netsim: tcp: connections %" PRIu64 " (receiver unreachable %" PRIu64
+                ", reset %" PRIu64 "), SETUP replies rewritten %" PRIu64 " (failed %" PRIu64
+                "), bytes to the receiver %" PRIu64 ", to clients %" PRIu64
+                "; media last sent to %s\n",
+                t->accepted, t->connect_failed, t->aborted, t->rewrites, t->rewrite_errors,
+                t->bytes_to_server, t->bytes_to_client, ns->rtp.to_name);
+    }
 }
 
-static void print_json(const struct udp_relay *r)
+static void print_json(const struct netsim *ns)
 {
+    const struct udp_relay *r = &ns->rtp;
     printf("{\"version\":\"%s\"", AL_VERSION);
     for (int d = 0; d < RELAY_DIRS; d++) {
         const struct lossmodel_counters *c = &r->model[d].count;
@@ -362,8 +525,37 @@ static void print_json(const struct udp_relay *r)
                c->bursts, c->duplicated, c->delayed, c->reordered, s->sent, s->send_errors,
                s->overflow, s->pending, s->unroutable);
     }
+    printf(",\"media_to\":\"%s\"", r->to_name);
+    if (ns->have_rtcp) {
+        const struct udp_relay *c = &ns->rtcp;
+        printf(",\"rtcp\":{\"to\":\"%s\"", c->to_name);
+        for (int d = 0; d < RELAY_DIRS; d++)
+            printf(",\"%s\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64 ",\"send_errors\":%" PRIu64
+                   ",\"unroutable\":%" PRIu64 "}",
+                   dir_name[d], c->model[d].count.in, c->stats[d].sent, c->stats[d].send_errors,
+                   c->stats[d].unroutable);
+        printf("}");
+    }
+    if (ns->have_tcp) {
+        const struct tcp_relay_stats *t = &ns->tcp.stats;
+        printf(",\"tcp\":{\"connections\":%" PRIu64 ",\"connect_failed\":%" PRIu64
+               ",\"aborted\":%" PRIu64 ",\"setup_rewrites\":%" PRIu64 ",\"rewrite_errors\":%" PRIu64
+               ",\"not_rtsp\":%" PRIu64 ",\"bytes_to_server\":%" PRIu64
+               ",\"bytes_to_client\":%" PRIu64 "}",
+               t->accepted, t->connect_failed, t->aborted, t->rewrites, t->rewrite_errors,
+               t->not_rtsp, t->bytes_to_server, t->bytes_to_client);
+    }
     printf("}\n");
     fflush(stdout);
+}
+
+static void set_timeout(struct timespec *ts, int64_t due)
+{
+    int64_t wait = due - monotonic_ns();
+    if (wait < 0)
+        wait = 0;
+    ts->tv_sec = (time_t)(wait / 1000000000);
+    ts->tv_nsec = (long)(wait % 1000000000);
 }
 
 static int install_signals(sigset_t *unblocked)
@@ -385,35 +577,45 @@ static int install_signals(sigset_t *unblocked)
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
         return -1;
-    /* Sending to a closed TCP peer (the future RTSP relay) must be an error
-     * return, not death. */
+    /* Sending to a closed TCP peer must be an error return, not death (the
+     * TCP relay also passes MSG_NOSIGNAL; this covers any other write). */
     signal(SIGPIPE, SIG_IGN);
     return 0;
 }
 
-static int run(struct udp_relay *r, const sigset_t *unblocked)
+static int run(struct netsim *ns, const sigset_t *unblocked)
 {
     while (!stop_signal) {
-        struct pollfd fds[8];
-        int nfds = udp_relay_pollfds(r, fds, 8);
+        struct pollfd fds[TCP_RELAY_MAX_FDS + 4];
+        int n_tcp = ns->have_tcp ? tcp_relay_pollfds(&ns->tcp, fds, TCP_RELAY_MAX_FDS) : 0;
+        int n_rtp = udp_relay_pollfds(&ns->rtp, fds + n_tcp, 2);
+        int n_rtcp = ns->have_rtcp ? udp_relay_pollfds(&ns->rtcp, fds + n_tcp + n_rtp, 2) : 0;
         struct timespec timeout, *tp = NULL;
-        int64_t due;
-        if (udp_relay_next_due(r, &due)) {
-            int64_t wait = due - monotonic_ns();
-            if (wait < 0)
-                wait = 0;
-            timeout.tv_sec = (time_t)(wait / 1000000000);
-            timeout.tv_nsec = (long)(wait % 1000000000);
+        int64_t due, due_rtcp;
+        bool timed = udp_relay_next_due(&ns->rtp, &due);
+        if (ns->have_rtcp && udp_relay_next_due(&ns->rtcp, &due_rtcp) &&
+            (!timed || due_rtcp < due)) {
+            due = due_rtcp;
+            timed = true;
+        }
+        if (timed) {
+            set_timeout(&timeout, due);
             tp = &timeout;
         }
-        int n = ppoll(fds, (nfds_t)nfds, tp, unblocked);
+        int n = ppoll(fds, (nfds_t)(n_tcp + n_rtp + n_rtcp), tp, unblocked);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "netsim: poll: %s\n", strerror(errno));
             return NETSIM_EXIT_RUNTIME;
         }
         if (n < 0)
             continue;
-        if (udp_relay_service(r, fds, n > 0 ? nfds : 0, monotonic_ns) < 0) {
+        /* TCP first: a SETUP reply read in this wake-up retargets the media
+         * before the datagrams read in it are sent. */
+        if (ns->have_tcp)
+            tcp_relay_service(&ns->tcp, fds, n > 0 ? n_tcp : 0);
+        if (udp_relay_service(&ns->rtp, fds + n_tcp, n > 0 ? n_rtp : 0, monotonic_ns) < 0 ||
+            (ns->have_rtcp && udp_relay_service(&ns->rtcp, fds + n_tcp + n_rtp, n > 0 ? n_rtcp : 0,
+                                                monotonic_ns) < 0)) {
             fprintf(stderr, "netsim: socket: %s\n", strerror(errno));
             return NETSIM_EXIT_RUNTIME;
         }
@@ -438,9 +640,9 @@ int main(int argc, char **argv)
         return NETSIM_EXIT_USAGE;
     }
 
-    struct udp_relay relay;
+    static struct netsim ns; /* large (the TCP relay's table): not on the stack */
     char err[512];
-    rc = udp_relay_open(&relay, &o.relay, monotonic_ns(), err, sizeof err);
+    rc = open_relays(&ns, &o, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "netsim: %s\n", err);
         close_drop_logs(&o);
@@ -451,18 +653,26 @@ int main(int argc, char **argv)
         lossmodel_describe(&o.relay.model[RELAY_FORWARD], fwd, sizeof fwd);
         lossmodel_describe(&o.relay.model[RELAY_REVERSE], rev, sizeof rev);
         fprintf(stderr, "netsim: relaying udp %s -> %s; forward: %s; reverse: %s\n",
-                relay.listen_name, relay.to_name, fwd, o.both ? rev : "clean");
+                ns.rtp.listen_name, ns.rtp.to_name, fwd, o.both ? rev : "clean");
+        if (ns.have_tcp)
+            fprintf(stderr,
+                    "netsim: relaying tcp %s -> %s (RTSP: SETUP replies announce "
+                    "server_port=%u-%u)%s%s%s%s\n",
+                    ns.tcp.listen_name, ns.tcp.to_name, (unsigned)ns.tcp.media_rtp,
+                    (unsigned)ns.tcp.media_rtcp, ns.have_rtcp ? "; rtcp udp " : "",
+                    ns.have_rtcp ? ns.rtcp.listen_name : "", ns.have_rtcp ? " -> " : "",
+                    ns.have_rtcp ? ns.rtcp.to_name : "");
     }
 
-    rc = run(&relay, &unblocked);
-    udp_relay_close(&relay);
+    rc = run(&ns, &unblocked);
+    close_relays(&ns);
     if (close_drop_logs(&o) < 0) {
         fprintf(stderr, "netsim: %s: write failed\n", o.log_drops);
         rc = NETSIM_EXIT_RUNTIME;
     }
     if (!o.quiet)
-        print_summary(&relay);
+        print_summary(&ns);
     if (o.stats_json)
-        print_json(&relay);
+        print_json(&ns);
     return rc;
 }

@@ -1,7 +1,6 @@
 #include "tools/netsim/udp_relay.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -20,12 +19,6 @@
  * that drops in its own socket buffers would add losses the model did not
  * decide, so it asks for room for a few hundred ms of a fast stream. */
 #define SOCKET_BUFFER_BYTES (4 << 20)
-
-static int set_nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
 
 static void enlarge_buffers(int fd)
 {
@@ -52,80 +45,6 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
     return false;
 }
 
-/* A socket of the given family bound to addr; -1 with errno on failure. */
-static int bound_socket(int family, const struct sockaddr *addr, socklen_t len)
-{
-    int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (family == AF_INET6) {
-        /* Explicit, whatever net.ipv6.bindv6only says: an IPv6 wildcard also
-         * takes IPv4 clients; a specific IPv6 address is unaffected. */
-        int off = 0;
-        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-    }
-    if (addr && bind(fd, addr, len) < 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    return fd;
-}
-
-static int bind_error(const char *what, int saved, char *err, size_t errlen)
-{
-    if (saved == EADDRINUSE) {
-        snprintf(err, errlen, "cannot listen on %s: port in use", what);
-        return NETSIM_EXIT_USAGE;
-    }
-    if (saved == EADDRNOTAVAIL || saved == EACCES) {
-        snprintf(err, errlen, "cannot listen on %s: %s", what, strerror(saved));
-        return NETSIM_EXIT_USAGE;
-    }
-    snprintf(err, errlen, "cannot listen on %s: %s", what, strerror(saved));
-    return NETSIM_EXIT_RUNTIME;
-}
-
-static int open_listen(struct udp_relay *r, const struct netsim_endpoint *ep, char *err,
-                       size_t errlen)
-{
-    char what[NETSIM_ADDR_NAME_MAX];
-    snprintf(what, sizeof what,
-             ep->host[0] ? (strchr(ep->host, ':') ? "[%s]:%s" : "%s:%s") : "%s*:%s", ep->host,
-             ep->port);
-
-    if (!ep->host[0]) {
-        /* Any address: the IPv6 wildcard serves IPv4 too; fall back to IPv4
-         * only where the kernel has no IPv6. */
-        uint16_t port = (uint16_t)atoi(ep->port);
-        struct sockaddr_in6 any6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-        r->listen_fd = bound_socket(AF_INET6, (struct sockaddr *)&any6, sizeof any6);
-        if (r->listen_fd < 0 && errno == EAFNOSUPPORT) {
-            struct sockaddr_in any4 = {.sin_family = AF_INET, .sin_port = htons(port)};
-            r->listen_fd = bound_socket(AF_INET, (struct sockaddr *)&any4, sizeof any4);
-        }
-        return r->listen_fd < 0 ? bind_error(what, errno, err, errlen) : 0;
-    }
-
-    struct addrinfo hints = {
-        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *list;
-    int rc = getaddrinfo(ep->host, ep->port, &hints, &list);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot resolve '%s': %s", ep->host, gai_strerror(rc));
-        return NETSIM_EXIT_USAGE;
-    }
-    int saved = EADDRNOTAVAIL;
-    for (struct addrinfo *ai = list; ai && r->listen_fd < 0; ai = ai->ai_next) {
-        r->listen_fd = bound_socket(ai->ai_family, ai->ai_addr, ai->ai_addrlen);
-        if (r->listen_fd < 0)
-            saved = errno;
-    }
-    freeaddrinfo(list);
-    return r->listen_fd < 0 ? bind_error(what, saved, err, errlen) : 0;
-}
-
 static int open_upstream(struct udp_relay *r, const struct netsim_endpoint *ep, char *err,
                          size_t errlen)
 {
@@ -141,7 +60,7 @@ static int open_upstream(struct udp_relay *r, const struct netsim_endpoint *ep, 
     }
     int saved = EAFNOSUPPORT;
     for (struct addrinfo *ai = list; ai && r->upstream_fd < 0; ai = ai->ai_next) {
-        r->upstream_fd = bound_socket(ai->ai_family, NULL, 0);
+        r->upstream_fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (r->upstream_fd < 0) {
             saved = errno;
             continue;
@@ -178,9 +97,12 @@ int udp_relay_open(struct udp_relay *r, const struct udp_relay_config *cfg, int6
     /* Resolve the destination first: a typo there is the likelier mistake,
      * and it should not leave a port bound meanwhile. */
     int rc = open_upstream(r, &cfg->to, err, errlen);
-    if (rc == 0)
-        rc = open_listen(r, &cfg->listen, err, errlen);
-    if (rc == 0 && (set_nonblocking(r->listen_fd) < 0 || set_nonblocking(r->upstream_fd) < 0)) {
+    if (rc == 0) {
+        r->listen_fd = netsim_listen_socket(&cfg->listen, SOCK_DGRAM, &rc, err, errlen);
+        if (r->listen_fd >= 0)
+            rc = 0;
+    }
+    if (rc == 0 && netsim_set_nonblocking(r->upstream_fd) < 0) {
         snprintf(err, errlen, "fcntl: %s", strerror(errno));
         rc = NETSIM_EXIT_RUNTIME;
     }
@@ -196,8 +118,15 @@ int udp_relay_open(struct udp_relay *r, const struct udp_relay_config *cfg, int6
     if (getsockname(r->listen_fd, (struct sockaddr *)&local, &local_len) == 0)
         netsim_addr_format((struct sockaddr *)&local, local_len, r->listen_name,
                            sizeof r->listen_name);
+    r->listen_port = netsim_local_port(r->listen_fd);
     netsim_addr_format((struct sockaddr *)&r->to, r->to_len, r->to_name, sizeof r->to_name);
     return 0;
+}
+
+void udp_relay_set_to_port(struct udp_relay *r, uint16_t port)
+{
+    netsim_set_port(&r->to, port);
+    netsim_addr_format((struct sockaddr *)&r->to, r->to_len, r->to_name, sizeof r->to_name);
 }
 
 int udp_relay_pollfds(const struct udp_relay *r, struct pollfd *fds, int max)

@@ -3,8 +3,9 @@
  *
  * The relay does not own the event loop. It hands out its pollfds, handles
  * their events, and reports its next deadline, so that main.c can poll it
- * together with other relays (the planned TCP/RTSP relay, which will rewrite
- * server_port= in SETUP replies to point at a udp_relay).
+ * together with other relays: the TCP/RTSP relay (tcp_relay.h) rewrites
+ * server_port= in SETUP replies to point at a udp_relay, and retargets it with
+ * udp_relay_set_to_port() at the receiver's real media port.
  *
  *   client --> listen socket --[forward model]--> upstream socket --> --to
  *   client <-- listen socket <--[reverse model]-- upstream socket <-- --to
@@ -27,12 +28,9 @@
 #include "tools/netsim/addr.h"
 #include "tools/netsim/lossmodel.h"
 #include "tools/netsim/pktqueue.h"
+#include "tools/netsim/sockets.h"
 
 enum relay_dir { RELAY_FORWARD, RELAY_REVERSE, RELAY_DIRS };
-
-/* Exit codes main() uses for each failure class. */
-#define NETSIM_EXIT_RUNTIME 1
-#define NETSIM_EXIT_USAGE   2 /**< bad option, unresolvable host, port in use */
 
 /** What the relay did in one direction, beyond the model's own counters. */
 struct relay_stats {
@@ -64,6 +62,7 @@ struct udp_relay {
     struct pktqueue queue;
     int64_t t0_ns; /* clock origin, so model times stay small doubles */
     bool verbose;
+    uint16_t listen_port; /* as bound (--listen 0 lets the kernel pick) */
     char listen_name[NETSIM_ADDR_NAME_MAX];
     char to_name[NETSIM_ADDR_NAME_MAX];
 };
@@ -72,6 +71,10 @@ struct udp_relay {
  *  clock. Returns 0, or an exit code (NETSIM_EXIT_*) with the reason in err. */
 int udp_relay_open(struct udp_relay *r, const struct udp_relay_config *cfg, int64_t now_ns,
                    char *err, size_t errlen);
+
+/** Sends the forward direction to the same host at PORT from now on
+ *  (datagrams still queued included). */
+void udp_relay_set_to_port(struct udp_relay *r, uint16_t port);
 
 /** Fills up to max pollfds; returns how many. */
 int udp_relay_pollfds(const struct udp_relay *r, struct pollfd *fds, int max);

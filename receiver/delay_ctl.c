@@ -1,0 +1,90 @@
+#include "receiver/delay_ctl.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "proto/defaults.h"
+
+/* Forgetting time constant of the jitter histogram: long enough that one
+ * burst of late packets is remembered for a while (the delay does not dive
+ * again at once), short enough to let a calm link shrink it. */
+#define FORGET_NS (5 * 1000000000LL)
+
+void delay_ctl_init(delay_ctl *c, int64_t frame_ns)
+{
+    memset(c, 0, sizeof *c);
+    c->weight = 1.0;
+    double packets = (double)FORGET_NS / (double)(frame_ns > 0 ? frame_ns : 20000000);
+    c->forget = 1.0 / (1.0 - 1.0 / packets);
+}
+
+static int64_t transit_of(const delay_ctl *c, int64_t now_ns, int64_t ts_ext)
+{
+    return now_ns - (ts_ext - c->ts_origin) * 1000000000LL / AL_RATE;
+}
+
+int64_t delay_ctl_min_transit(const delay_ctl *c)
+{
+    int64_t newest = INT64_MIN, best = INT64_MAX;
+    for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++)
+        if (c->bucket_sec[i] > newest)
+            newest = c->bucket_sec[i];
+    for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++)
+        if (c->bucket_sec[i] > newest - DELAY_CTL_MIN_SPAN && c->bucket_min[i] < best)
+            best = c->bucket_min[i];
+    return best == INT64_MAX ? 0 : best;
+}
+
+int64_t delay_ctl_earliest(const delay_ctl *c, int64_t ts_ext)
+{
+    return (ts_ext - c->ts_origin) * 1000000000LL / AL_RATE + delay_ctl_min_transit(c);
+}
+
+void delay_ctl_arrival(delay_ctl *c, int64_t now_ns, int64_t ts_ext)
+{
+    if (!c->started) {
+        c->started = true;
+        c->ts_origin = ts_ext;
+        for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++)
+            c->bucket_sec[i] = INT64_MIN / 2;
+    }
+    int64_t transit = transit_of(c, now_ns, ts_ext);
+    int64_t second = now_ns / 1000000000LL;
+    int slot = (int)(((second % DELAY_CTL_MIN_SPAN) + DELAY_CTL_MIN_SPAN) % DELAY_CTL_MIN_SPAN);
+    if (c->bucket_sec[slot] != second) {
+        c->bucket_sec[slot] = second;
+        c->bucket_min[slot] = transit;
+    } else if (transit < c->bucket_min[slot]) {
+        c->bucket_min[slot] = transit;
+    }
+
+    int64_t extra = transit - delay_ctl_min_transit(c);
+    int64_t bin = extra / DELAY_CTL_BIN_NS;
+    if (bin >= DELAY_CTL_BINS)
+        bin = DELAY_CTL_BINS - 1;
+    c->hist[bin] += c->weight;
+    c->total += c->weight;
+    c->samples++;
+    /* Older samples count less by letting new ones count more; rescale
+     * before the numbers grow large. */
+    c->weight *= c->forget;
+    if (c->weight > 1e12) {
+        for (int i = 0; i < DELAY_CTL_BINS; i++)
+            c->hist[i] /= c->weight;
+        c->total /= c->weight;
+        c->weight = 1.0;
+    }
+}
+
+int64_t delay_ctl_quantile(const delay_ctl *c, double quantile)
+{
+    if (c->total <= 0)
+        return 0;
+    double want = quantile * c->total, sum = 0;
+    for (int i = 0; i < DELAY_CTL_BINS; i++) {
+        sum += c->hist[i];
+        if (sum >= want)
+            return (int64_t)(i + 1) * DELAY_CTL_BIN_NS;
+    }
+    return (int64_t)DELAY_CTL_BINS * DELAY_CTL_BIN_NS;
+}

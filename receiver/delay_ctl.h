@@ -1,0 +1,52 @@
+/* How long the receiver should hold frames: the jitter the network adds,
+ * measured, not guessed.
+ *
+ * Each primary's transit (arrival time minus its timestamp, on the
+ * receiver's clock) is compared with the smallest transit of the last
+ * seconds: the difference is the delay that packet suffered beyond the
+ * fastest one. A histogram of those delays with exponential forgetting
+ * (as WebRTC's NetEq keeps) gives a high percentile: hold frames that long
+ * and only that share of packets comes too late. The sliding minimum
+ * follows a sender whose clock runs faster or slower than ours.
+ *
+ * Pure: time comes in as arguments. */
+#ifndef AL_RECEIVER_DELAY_CTL_H
+#define AL_RECEIVER_DELAY_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DELAY_CTL_BIN_NS   250000LL /**< histogram resolution: 0.25 ms */
+#define DELAY_CTL_BINS     4000     /**< up to 1 s of jitter */
+#define DELAY_CTL_MIN_SPAN 10       /**< sliding minimum over this many seconds */
+
+typedef struct delay_ctl {
+    bool started;
+    int64_t ts_origin;                      /**< extended timestamp that maps to time 0 */
+    int64_t bucket_min[DELAY_CTL_MIN_SPAN]; /**< smallest transit per second */
+    int64_t bucket_sec[DELAY_CTL_MIN_SPAN]; /**< which second each bucket holds */
+    double hist[DELAY_CTL_BINS];
+    double weight; /**< weight of the next sample (grows instead of decaying all bins) */
+    double total;  /**< sum of hist */
+    double forget; /**< per-packet growth of weight: 1 / forgetting factor */
+    uint64_t samples;
+} delay_ctl;
+
+/** FRAME_NS is the packet spacing; the histogram forgets with a time
+ *  constant of about 5 s of packets. */
+void delay_ctl_init(delay_ctl *c, int64_t frame_ns);
+
+/** A primary with extended timestamp TS_EXT (48 kHz) arrived at NOW_NS. */
+void delay_ctl_arrival(delay_ctl *c, int64_t now_ns, int64_t ts_ext);
+
+/** Smallest transit of the last DELAY_CTL_MIN_SPAN seconds, ns. */
+int64_t delay_ctl_min_transit(const delay_ctl *c);
+
+/** The time the frame stamped TS_EXT would arrive on the fastest path. */
+int64_t delay_ctl_earliest(const delay_ctl *c, int64_t ts_ext);
+
+/** The delay beyond the fastest packet that a share QUANTILE (e.g. 0.99)
+ *  of packets stay within, ns; 0 before any sample. */
+int64_t delay_ctl_quantile(const delay_ctl *c, double quantile);
+
+#endif
