@@ -9,6 +9,7 @@ packages=(
     build-essential cmake pkg-config
     libopus-dev portaudio19-dev libsndfile1-dev libspeexdsp-dev libcmocka-dev
     python3
+    jackd2 # a JACK server with a dummy backend: real, paced audio devices with no sound card
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(gnuplot-nox)
@@ -28,6 +29,11 @@ if [[ $(id -u) -ne 0 ]]; then
     sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# jackd2 asks whether to allow real-time priority; answer "no" ahead of time
+# so no install ever waits for a human (the tests run jackd without it).
+if [[ " ${missing[*]} " == *" jackd2 "* ]]; then
+    echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections
+fi
 # Fresh machines often have no package lists yet: refresh them once first.
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
