@@ -10,4 +10,8 @@
 #define AL_MAX_OPUS_PACKET   1275  /**< largest Opus packet, bytes (RFC 6716 3.4) */
 #define AL_MAX_FRAME_SAMPLES 5760  /**< 120 ms at 48 kHz: largest Opus packet duration */
 
+/* The control channel (docs/protocol.md). */
+#define AL_RTSP_PATH       "/audio"            /**< path of --to HOST:PORT */
+#define AL_RTSP_RED_OPTION "org.audiolink.red" /**< option tag: the receiver decodes RED */
+
 #endif

@@ -74,6 +74,12 @@ uint64_t file_sink_held_frames(const file_sink *sink)
     return sink->held_frames;
 }
 
+void file_sink_drop_held(file_sink *sink)
+{
+    sink->held_samples = 0;
+    sink->held_frames = 0;
+}
+
 int64_t file_sink_written(const file_sink *sink)
 {
     return soundfile_writer_frames(sink->writer);

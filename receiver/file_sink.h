@@ -25,6 +25,10 @@ int file_sink_write(file_sink *sink, const float *pcm, int samples, bool hold);
 /** Frames (calls to write) currently held back. */
 uint64_t file_sink_held_frames(const file_sink *sink);
 
+/** Drops what is held (concealment past the end of a stream that has
+ *  ended) and keeps the file open for the next stream. */
+void file_sink_drop_held(file_sink *sink);
+
 /** Samples per channel written to the file so far. */
 int64_t file_sink_written(const file_sink *sink);
 

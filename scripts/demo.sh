@@ -36,7 +36,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 echo "== receiver on port $port, netsim relay on port $relay dropping $loss (seed 1)"
-"$bin_receiver" --listen "$port" --output "$received" --stats "$stats" --idle-timeout 1 \
+# Plain RTP (--no-control): the relay's counts are exactly the stream's packets.
+"$bin_receiver" --no-control --listen "$port" --output "$received" --stats "$stats" --idle-timeout 1 \
     2> "$out/demo-receiver.log" &
 rx_pid=$!; pids+=("$rx_pid")
 "$bin_netsim" --listen "127.0.0.1:$relay" --to "127.0.0.1:$port" --loss "$loss" --seed 1 \
@@ -45,7 +46,7 @@ ns_pid=$!; pids+=("$ns_pid")
 sleep 0.3
 
 echo "== sender: $(basename "$input"), Opus 32 kbps, 20 ms frames, $depth copies at 12 kbps"
-"$bin_sender" --to "127.0.0.1:$relay" --input "$input" --redundancy "$depth"
+"$bin_sender" --no-control --to "127.0.0.1:$relay" --input "$input" --redundancy "$depth"
 wait "$rx_pid" || true
 kill -INT "$ns_pid" 2>/dev/null || true
 wait "$ns_pid" 2>/dev/null || true

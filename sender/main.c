@@ -1,8 +1,15 @@
 /* sender: audio from a sound file, Opus-encoded, sent as RTP over UDP in
- * real time, each packet carrying copies of the frames before it. */
+ * real time, each packet carrying copies of the frames before it.
+ *
+ * By default the stream is set up over an RTSP/1.0 control channel on TCP
+ * (sender/rtsp_client.c, docs/protocol.md): the receiver says whether it
+ * decodes RED, accepts the stream, and tells us where to send it. This file
+ * holds the sockets, the clock and the one poll loop; the protocol logic is
+ * the pure client state machine. */
 #include <errno.h>
 #include <getopt.h>
 #include <opus.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +21,12 @@
 #include "common/cli.h"
 #include "net/addr.h"
 #include "net/clock.h"
+#include "net/tcp.h"
 #include "net/udp.h"
 #include "proto/defaults.h"
+#include "proto/rtsp.h"
+#include "proto/sdp.h"
+#include "sender/rtsp_client.h"
 #include "sender/tx_stream.h"
 
 static const char *program = "sender";
@@ -27,10 +38,18 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* After the last packet the TEARDOWN waits this long, so that packets still
+ * on their way (a relay, a queue) arrive before the session ends. */
+#define END_LINGER_NS (200 * NS_PER_MSEC)
+
 typedef struct options {
     const char *to;
     const char *input;
+    const char *sdp_out;
     bool loop;
+    bool no_control;
+    bool retry_busy;
+    bool loss_set;
     int verbose; /* -1 quiet, 0 normal, 1 verbose */
     tx_config tx;
     bool application_set;
@@ -41,15 +60,30 @@ static void usage(void)
     tx_config d;
     tx_config_defaults(&d);
     printf("Usage: sender --to HOST:PORT --input FILE [options]\n"
-           "Streams audio as Opus over RTP/UDP with redundancy (RFC 2198).\n"
+           "       sender --to rtsp://HOST[:PORT]/PATH --input FILE [options]\n"
+           "       sender --no-control --to HOST:PORT --input FILE [--sdp-out FILE]\n"
+           "Streams audio as Opus over RTP/UDP with redundancy (RFC 2198), set up over\n"
+           "an RTSP/1.0 control channel on TCP (docs/protocol.md).\n"
            "\n"
            "Destination:\n"
-           "  -t, --to HOST:PORT          receiver address: a host name, an IPv4 address,\n"
-           "                              or an IPv6 address as [ADDR]:PORT\n"
+           "  -t, --to HOST:PORT          receiver: a host name, an IPv4 address, or an\n"
+           "                              IPv6 address as [ADDR]:PORT; the control channel\n"
+           "                              is TCP PORT, path %s\n"
+           "      --to rtsp://HOST[:PORT]/PATH\n"
+           "                              the same as an RTSP URL (port default %d)\n"
+           "      --retry-busy            when the receiver is busy with another sender,\n"
+           "                              keep retrying (default: exit with status 1)\n"
+           "      --no-control            no control channel: plain RTP to UDP HOST:PORT\n"
+           "                              (default: off)\n"
+           "      --sdp-out FILE          with --no-control: write the stream's SDP (real\n"
+           "                              port and address) for ffmpeg, ffplay, GStreamer\n"
+           "                              or receiver --sdp (default: none)\n"
            "\n"
            "Input:\n"
            "  -i, --input FILE            sound file to send (WAV, FLAC, Ogg, ...; any rate\n"
-           "                              and channel count, resampled to 48 kHz)\n"
+           "                              and channel count, resampled to 48 kHz); it plays\n"
+           "                              in real time from the moment the first receiver\n"
+           "                              accepts it, on through any reconnection\n"
            "      --loop                  start the file again when it ends (default: off)\n"
            "\n"
            "Encoding:\n"
@@ -62,13 +96,14 @@ static void usage(void)
            "\n"
            "Loss protection:\n"
            "  -r, --redundancy N          copies of earlier frames in each packet, 0..3\n"
-           "                              (default %d)\n"
+           "                              (default %d); a receiver that does not decode RED\n"
+           "                              (no %s) gets in-band FEC instead\n"
            "      --redundancy-bitrate R  bitrate of the copies, or auto (default auto:\n"
            "                              7.5k for frames of 10 ms and more; for 2.5 and\n"
            "                              5 ms frames the primary packets themselves)\n"
            "      --fec                   Opus in-band FEC (LBRR) in the primary (default off)\n"
            "      --loss-percent N        expected loss told to the encoder, 0..100\n"
-           "                              (default 0; 20 with --fec)\n"
+           "                              (default 0; 20 with in-band FEC)\n"
            "\n"
            "Display:\n"
            "  -v, --verbose               a live status line every second\n"
@@ -76,13 +111,27 @@ static void usage(void)
            "  -h, --help                  this help\n"
            "  -V, --version               version\n"
            "\n"
-           "Exit status: 0 done, 1 runtime failure, 2 bad option, file or address.\n",
-           d.redundancy);
+           "If the receiver is not up yet or goes away, the sender retries (every 0.25 s,\n"
+           "doubling up to 4 s) and resumes; Ctrl-C or SIGTERM ends the session with\n"
+           "TEARDOWN.\n"
+           "Exit status: 0 done, 1 runtime failure (receiver busy or refused the stream,\n"
+           "input ended while no receiver took it), 2 bad option, file or address.\n",
+           AL_RTSP_PATH, RTSP_DEFAULT_PORT, d.redundancy, AL_RTSP_RED_OPTION);
 }
 
 static int parse_options(int argc, char **argv, options *opt)
 {
-    enum { OPT_LOOP = 256, OPT_COMPLEXITY, OPT_APPLICATION, OPT_RED_BITRATE, OPT_FEC, OPT_LOSS };
+    enum {
+        OPT_LOOP = 256,
+        OPT_COMPLEXITY,
+        OPT_APPLICATION,
+        OPT_RED_BITRATE,
+        OPT_FEC,
+        OPT_LOSS,
+        OPT_NO_CONTROL,
+        OPT_SDP_OUT,
+        OPT_RETRY_BUSY,
+    };
     static const struct option longopts[] = {
         {"to", required_argument, NULL, 't'},
         {"input", required_argument, NULL, 'i'},
@@ -96,13 +145,15 @@ static int parse_options(int argc, char **argv, options *opt)
         {"redundancy-bitrate", required_argument, NULL, OPT_RED_BITRATE},
         {"fec", no_argument, NULL, OPT_FEC},
         {"loss-percent", required_argument, NULL, OPT_LOSS},
+        {"no-control", no_argument, NULL, OPT_NO_CONTROL},
+        {"sdp-out", required_argument, NULL, OPT_SDP_OUT},
+        {"retry-busy", no_argument, NULL, OPT_RETRY_BUSY},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    bool loss_set = false;
     int c;
     long value;
     int64_t us;
@@ -173,7 +224,16 @@ static int parse_options(int argc, char **argv, options *opt)
             if (cli_parse_int(optarg, 0, 100, &value) != 0)
                 return cli_usage_error(program, "--loss-percent '%s': expected 0 to 100", optarg);
             opt->tx.loss_percent = (int)value;
-            loss_set = true;
+            opt->loss_set = true;
+            break;
+        case OPT_NO_CONTROL:
+            opt->no_control = true;
+            break;
+        case OPT_SDP_OUT:
+            opt->sdp_out = optarg;
+            break;
+        case OPT_RETRY_BUSY:
+            opt->retry_busy = true;
             break;
         case 'v':
             opt->verbose = 1;
@@ -199,7 +259,10 @@ static int parse_options(int argc, char **argv, options *opt)
         return cli_usage_error(program, "--to HOST:PORT is required");
     if (!opt->input)
         return cli_usage_error(program, "--input FILE is required");
-    if (opt->tx.fec && !loss_set)
+    if (opt->sdp_out && !opt->no_control)
+        return cli_usage_error(program, "--sdp-out needs --no-control (with the control "
+                                        "channel the SDP travels in ANNOUNCE)");
+    if (opt->tx.fec && !opt->loss_set)
         opt->tx.loss_percent = 20;
     if (!opt->application_set && opt->tx.frame_samples < 480)
         opt->tx.application = OPUS_APPLICATION_RESTRICTED_LOWDELAY;
@@ -209,6 +272,642 @@ static int parse_options(int argc, char **argv, options *opt)
                 "use --redundancy to protect %.1f ms frames\n",
                 program, opt->tx.frame_samples / 48.0);
     return 0;
+}
+
+/* --to as HOST:PORT or rtsp://HOST[:PORT]/PATH: the endpoint to resolve and
+ * the RTSP URL of the stream. */
+static int parse_destination(const char *to, bool no_control, net_endpoint *ep, char *url,
+                             size_t url_size, char *err, size_t err_size)
+{
+    if (strncasecmp(to, "rtsp://", 7) == 0) {
+        if (no_control) {
+            snprintf(err, err_size, "'%s': with --no-control give HOST:PORT", to);
+            return -1;
+        }
+        rtsp_url u;
+        if (rtsp_parse_url(to, &u) != RTSP_OK) {
+            snprintf(err, err_size, "'%s': expected rtsp://HOST[:PORT]/PATH", to);
+            return -1;
+        }
+        memset(ep, 0, sizeof *ep);
+        snprintf(ep->host, sizeof ep->host, "%s", u.host);
+        ep->port = u.port;
+        const char *path = u.path[0] && strcmp(u.path, "/") != 0 ? u.path : AL_RTSP_PATH;
+        if (rtsp_write_url(url, url_size, u.host, u.port, path) < 0) {
+            snprintf(err, err_size, "'%s': URL too long", to);
+            return -1;
+        }
+        return 0;
+    }
+    if (net_endpoint_parse(to, true, ep, err, err_size) != 0)
+        return -1;
+    if (!no_control &&
+        rtsp_write_url(url, url_size, ep->host, (uint16_t)ep->port, AL_RTSP_PATH) < 0) {
+        snprintf(err, err_size, "'%s': host name too long", to);
+        return -1;
+    }
+    return 0;
+}
+
+/* The SDP of a plain RTP stream to DEST, for --sdp-out. */
+static int write_sdp_file(const options *opt, const struct sockaddr *dest, socklen_t dest_len,
+                          char *err, size_t err_size)
+{
+    char conn[128], origin[128];
+    struct sockaddr_storage local;
+    net_host_str(dest, conn, sizeof conn);
+    if (net_local_address_for(dest, dest_len, &local) == 0)
+        net_host_str((struct sockaddr *)&local, origin, sizeof origin);
+    else
+        snprintf(origin, sizeof origin, "%s", conn);
+    sdp_stream s;
+    sdp_stream_init(&s);
+    s.origin_addr = origin;
+    s.conn_addr = conn;
+    s.session_id = opt->tx.ssrc;
+    s.session_version = 1;
+    s.port = (uint16_t)(dest->sa_family == AF_INET6
+                            ? ntohs(((const struct sockaddr_in6 *)dest)->sin6_port)
+                            : ntohs(((const struct sockaddr_in *)dest)->sin_port));
+    s.opus_pt = AL_OPUS_PT;
+    s.red_pt = AL_RED_PT;
+    s.channels = (unsigned)opt->tx.channels;
+    s.frame_us = (uint32_t)((int64_t)opt->tx.frame_samples * 1000000 / AL_RATE);
+    s.useinbandfec = opt->tx.fec;
+    s.red_depth = (unsigned)opt->tx.redundancy;
+    s.red_bitrate = opt->tx.redundancy ? (uint32_t)tx_copy_bitrate(&opt->tx) : 0;
+    char text[2048];
+    int len = sdp_write(&s, text, sizeof text);
+    if (len < 0) {
+        snprintf(err, err_size, "cannot write SDP: %s", sdp_strerror(len));
+        return -1;
+    }
+    FILE *f = fopen(opt->sdp_out, "w");
+    if (!f || fwrite(text, 1, (size_t)len, f) != (size_t)len) {
+        snprintf(err, err_size, "cannot write %s: %s", opt->sdp_out, strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, err_size, "cannot write %s: %s", opt->sdp_out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the next frame into PCM: FRAME samples per channel, the last
+ * partial frame padded with silence. Returns 1 for a frame, 0 at the end
+ * (nothing read), -1 on a read error. *LAST is set on the padded last one. */
+static int read_frame(soundfile_reader *reader, const options *opt, float *pcm, bool *last)
+{
+    const int frame = opt->tx.frame_samples;
+    long got = soundfile_reader_read(reader, pcm, frame);
+    if (got < 0)
+        return -1;
+    if (got < frame && opt->loop && soundfile_reader_rewind(reader) == 0) {
+        long more = soundfile_reader_read(reader, pcm + got * opt->tx.channels, frame - got);
+        got += more > 0 ? more : 0;
+    }
+    if (got == 0)
+        return 0;
+    *last = false;
+    if (got < frame) {
+        /* Opus frames have fixed lengths, and the tail of the file still
+         * counts: the last partial frame is padded with silence. */
+        memset(pcm + got * opt->tx.channels, 0,
+               sizeof(float) * (size_t)(frame - got) * (size_t)opt->tx.channels);
+        *last = true;
+    }
+    return 1;
+}
+
+static void print_totals(const options *opt, const tx_stats *s, const char *what,
+                         uint64_t send_errors)
+{
+    if (opt->verbose < 0)
+        return;
+    double audio_seconds = (double)s->packets * opt->tx.frame_samples / AL_RATE;
+    fprintf(stderr,
+            "%s: %s after %.2f s of audio: %llu packets, payload %.1f kbps "
+            "(primary %.1f, copies %.1f)%s\n",
+            program, what, audio_seconds, (unsigned long long)s->packets,
+            audio_seconds > 0 ? s->payload_bytes * 8 / audio_seconds / 1000 : 0.0,
+            audio_seconds > 0 ? s->primary_bytes * 8 / audio_seconds / 1000 : 0.0,
+            audio_seconds > 0 ? s->copy_bytes * 8 / audio_seconds / 1000 : 0.0,
+            send_errors ? ", some sends failed" : "");
+}
+
+static void add_stats(tx_stats *total, const tx_stats *s)
+{
+    total->packets += s->packets;
+    total->payload_bytes += s->payload_bytes;
+    total->primary_bytes += s->primary_bytes;
+    total->copy_bytes += s->copy_bytes;
+    total->copies_sent += s->copies_sent;
+    total->copies_dropped += s->copies_dropped;
+}
+
+/* ---- plain RTP (--no-control): the stream starts at once ---- */
+
+static int run_plain(options *opt, soundfile_reader *reader, const struct sockaddr *dest,
+                     socklen_t dest_len)
+{
+    char err[512];
+    tx_stream *tx = tx_stream_create(&opt->tx, err, sizeof err);
+    if (!tx) {
+        fprintf(stderr, "%s: %s\n", program, err);
+        return 2;
+    }
+    int fd = udp_open_for(dest, err, sizeof err);
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s\n", program, err);
+        tx_stream_destroy(tx);
+        return 1;
+    }
+    char addr_text[128];
+    net_addr_str(dest, addr_text, sizeof addr_text);
+    const int frame = opt->tx.frame_samples;
+    if (opt->verbose >= 0)
+        fprintf(stderr,
+                "%s: %s -> %s (plain RTP, no control channel): Opus %d kbps, %.1f ms frames, %s, "
+                "redundancy %d (%.1f kbps)%s, SSRC %08x\n",
+                program, opt->input, addr_text, opt->tx.bitrate / 1000, frame / 48.0,
+                opt->tx.channels == 1 ? "mono" : "stereo", opt->tx.redundancy,
+                tx_copy_bitrate(&opt->tx) / 1000.0, opt->tx.fec ? ", in-band FEC" : "",
+                opt->tx.ssrc);
+
+    float *pcm = calloc((size_t)frame * (size_t)opt->tx.channels, sizeof(float));
+    uint8_t packet[AL_MAX_PACKET];
+    const int64_t frame_ns = (int64_t)frame * NS_PER_SEC / AL_RATE;
+    int64_t start = clock_now_ns();
+    int64_t next_status = start + NS_PER_SEC;
+    uint64_t sent = 0, send_errors = 0;
+    int send_errno = 0;
+    int exit_code = 0;
+    bool at_end = false;
+    while (!stop_requested && !at_end) {
+        int r = read_frame(reader, opt, pcm, &at_end);
+        if (r < 0) {
+            fprintf(stderr, "%s: read error in %s\n", program, opt->input);
+            exit_code = 1;
+            break;
+        }
+        if (r == 0)
+            break;
+        int len = tx_stream_encode(tx, pcm, packet, sizeof packet);
+        if (len < 0) {
+            fprintf(stderr, "%s: encoder error: %s\n", program, opus_strerror(len));
+            exit_code = 1;
+            break;
+        }
+        /* Absolute deadlines: packet n leaves at start + n frames, whatever
+         * time the encoding took, so a long file never drifts. */
+        clock_sleep_until(start + (int64_t)sent * frame_ns);
+        if (stop_requested)
+            break;
+        if (sendto(fd, packet, (size_t)len, 0, dest, dest_len) < 0) {
+            send_errors++;
+            send_errno = errno;
+        }
+        sent++;
+        int64_t now = clock_now_ns();
+        if (opt->verbose > 0 && now >= next_status) {
+            tx_stats s = tx_stream_stats(tx);
+            double seconds = (double)(now - start) / NS_PER_SEC;
+            fprintf(stderr, "%s: %6.1f s  %llu packets  %.1f kbps payload\n", program, seconds,
+                    (unsigned long long)s.packets, s.payload_bytes * 8 / seconds / 1000);
+            next_status += NS_PER_SEC;
+        }
+    }
+    tx_stats s = tx_stream_stats(tx);
+    print_totals(opt, &s, stop_requested ? "stopped" : "done", send_errors);
+    if (send_errors && opt->verbose >= 0)
+        fprintf(stderr, "%s: %llu packets could not be sent (%s)\n", program,
+                (unsigned long long)send_errors, strerror(send_errno));
+    free(pcm);
+    close(fd);
+    tx_stream_destroy(tx);
+    return exit_code;
+}
+
+/* ---- with the control channel ---- */
+
+typedef struct session_run {
+    options *opt;
+    soundfile_reader *reader;
+    const struct sockaddr *dest; /* the receiver's TCP address */
+    socklen_t dest_len;
+    rtsp_client *client;
+    int tcp;
+    bool tcp_connecting;
+    int udp;
+
+    /* media */
+    tx_stream *tx;
+    struct sockaddr_storage media_dest;
+    socklen_t media_dest_len;
+    tx_stats total;
+    uint64_t send_errors;
+    int send_errno;
+
+    /* the input's clock: frame n is due at start + n frames */
+    bool clock_started;
+    int64_t start;
+    uint64_t frames_read;
+    bool input_ended;
+    int64_t stop_at;
+    bool stop_sent;
+    int exit_code; /* -1 while running */
+    int fail_code; /* a local failure (read, encoder) overrides the client's status */
+} session_run;
+
+static void close_tcp(session_run *r)
+{
+    if (r->tcp >= 0)
+        close(r->tcp);
+    r->tcp = -1;
+    r->tcp_connecting = false;
+}
+
+/* The negotiated stream: a fresh encoder, fresh RTP sequence and
+ * timestamp, the SSRC named in SETUP. */
+static void start_media(session_run *r)
+{
+    const rtsp_client_stream *st = rtsp_client_get_stream(r->client);
+    options *opt = r->opt;
+    tx_config cfg = opt->tx;
+    cfg.redundancy = st->red ? (int)st->red_depth : 0;
+    cfg.fec = st->fec;
+    if (st->fec && !opt->loss_set)
+        cfg.loss_percent = 20;
+    cli_random_bytes(&cfg.first_sequence, sizeof cfg.first_sequence);
+    cli_random_bytes(&cfg.first_timestamp, sizeof cfg.first_timestamp);
+    char err[512];
+    r->tx = tx_stream_create(&cfg, err, sizeof err);
+    if (!r->tx) {
+        fprintf(stderr, "%s: %s\n", program, err);
+        r->fail_code = 1;
+        rtsp_client_stop(r->client, clock_now_ns(), "encoder error", true);
+        return;
+    }
+    r->media_dest_len = sizeof r->media_dest;
+    getpeername(r->tcp, (struct sockaddr *)&r->media_dest, &r->media_dest_len);
+    if (r->media_dest.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&r->media_dest)->sin6_port = htons(st->server_port);
+    else
+        ((struct sockaddr_in *)&r->media_dest)->sin_port = htons(st->server_port);
+
+    if (!r->clock_started) {
+        /* A file is live from the moment the first receiver takes it. */
+        r->clock_started = true;
+        r->start = clock_now_ns();
+    }
+    if (opt->verbose < 0)
+        return;
+    char addr[128], protection[160];
+    net_addr_str((struct sockaddr *)&r->media_dest, addr, sizeof addr);
+    if (st->red)
+        snprintf(protection, sizeof protection, "RED PT %d, %u cop%s at %.1f kbps", AL_RED_PT,
+                 st->red_depth, st->red_depth == 1 ? "y" : "ies", tx_copy_bitrate(&cfg) / 1000.0);
+    else
+        snprintf(protection, sizeof protection, "no RED");
+    fprintf(stderr,
+            "%s: streaming to %s (session %s, timeout %u s): Opus PT %d, 48000 Hz, %s, %.1f ms "
+            "frames, %d kbps, %s%s%s, SSRC %08x\n",
+            program, addr, st->session, st->timeout_s, AL_OPUS_PT,
+            cfg.channels == 1 ? "mono" : "stereo", cfg.frame_samples / 48.0, cfg.bitrate / 1000,
+            protection, cfg.fec ? ", in-band FEC (LBRR) at " : "",
+            cfg.fec ? (cfg.loss_percent == 20 ? "20 % loss" : "the given loss") : "", cfg.ssrc);
+    if (st->fec_instead_of_red)
+        fprintf(stderr,
+                "%s: the receiver does not decode RED (no %s in its Supported header): plain "
+                "Opus with in-band FEC instead of %d copies%s\n",
+                program, AL_RTSP_RED_OPTION, opt->tx.redundancy,
+                cfg.frame_samples < 480 ? " (which needs frames of 10 ms or more)" : "");
+}
+
+static void stop_media(session_run *r, const char *why)
+{
+    if (!r->tx)
+        return;
+    tx_stats s = tx_stream_stats(r->tx);
+    add_stats(&r->total, &s);
+    if (r->opt->verbose >= 0) {
+        double seconds = (double)s.packets * r->opt->tx.frame_samples / AL_RATE;
+        fprintf(stderr, "%s: session ended (%s) after %.2f s of audio, %llu packets\n", program,
+                why, seconds, (unsigned long long)s.packets);
+    }
+    tx_stream_destroy(r->tx);
+    r->tx = NULL;
+}
+
+static void connect_now(session_run *r, int64_t now)
+{
+    char err[256];
+    close_tcp(r);
+    r->tcp = tcp_connect_start(r->dest, r->dest_len, err, sizeof err);
+    if (r->tcp < 0) {
+        rtsp_client_connect_failed(r->client, now, err);
+        return;
+    }
+    r->tcp_connecting = true;
+}
+
+static void handle_events(session_run *r)
+{
+    rtsp_client_event ev;
+    while (rtsp_client_next_event(r->client, &ev)) {
+        switch (ev.type) {
+        case RTSP_CLIENT_EV_CONNECT:
+            connect_now(r, clock_now_ns());
+            break;
+        case RTSP_CLIENT_EV_START:
+            start_media(r);
+            break;
+        case RTSP_CLIENT_EV_STOP:
+            stop_media(r, ev.text);
+            break;
+        case RTSP_CLIENT_EV_CLOSE:
+            close_tcp(r);
+            break;
+        case RTSP_CLIENT_EV_NOTICE:
+            if (r->opt->verbose >= 0)
+                fprintf(stderr, "%s: %s\n", program, ev.text);
+            break;
+        case RTSP_CLIENT_EV_FINISHED:
+            if (ev.text[0])
+                fprintf(stderr, "%s: %s\n", program, ev.text);
+            if (r->exit_code < 0)
+                r->exit_code = ev.exit_code;
+            close_tcp(r);
+            break;
+        }
+    }
+}
+
+static void tcp_connect_done(session_run *r, int64_t now)
+{
+    int e = tcp_connect_result(r->tcp);
+    r->tcp_connecting = false;
+    if (e != 0) {
+        close_tcp(r);
+        rtsp_client_connect_failed(r->client, now, strerror(e));
+        return;
+    }
+    struct sockaddr_storage local, peer;
+    socklen_t ll = sizeof local, pl = sizeof peer;
+    char local_text[128] = "", peer_text[128] = "";
+    if (getsockname(r->tcp, (struct sockaddr *)&local, &ll) == 0)
+        net_host_str((struct sockaddr *)&local, local_text, sizeof local_text);
+    if (getpeername(r->tcp, (struct sockaddr *)&peer, &pl) == 0)
+        net_host_str((struct sockaddr *)&peer, peer_text, sizeof peer_text);
+    rtsp_client_connected(r->client, now, local_text, peer_text);
+}
+
+static void tcp_read(session_run *r, int64_t now)
+{
+    uint8_t buf[4096];
+    for (;;) {
+        ssize_t n = recv(r->tcp, buf, sizeof buf, 0);
+        if (n > 0) {
+            rtsp_client_received(r->client, now, buf, (size_t)n);
+            handle_events(r);
+            if (r->tcp < 0)
+                return;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        const char *why = n == 0 ? "connection closed by the receiver" : strerror(errno);
+        close_tcp(r);
+        rtsp_client_closed(r->client, now, why);
+        return;
+    }
+}
+
+static void tcp_write(session_run *r, int64_t now)
+{
+    const uint8_t *data;
+    size_t len;
+    while (r->tcp >= 0 && !r->tcp_connecting && (len = rtsp_client_output(r->client, &data)) > 0) {
+        ssize_t n = send(r->tcp, data, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            rtsp_client_output_sent(r->client, (size_t)n);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        const char *why = strerror(errno);
+        close_tcp(r);
+        rtsp_client_closed(r->client, now, why);
+        return;
+    }
+}
+
+/* Frames due by NOW: read (keeping the input's real-time position even
+ * while no receiver takes them), encoded and sent while a session records. */
+static void play_due_frames(session_run *r, float *pcm, int64_t now)
+{
+    options *opt = r->opt;
+    const int64_t frame_ns = (int64_t)opt->tx.frame_samples * NS_PER_SEC / AL_RATE;
+    uint8_t packet[AL_MAX_PACKET];
+    while (r->clock_started && !r->input_ended &&
+           now >= r->start + (int64_t)r->frames_read * frame_ns) {
+        bool last = false;
+        int got = read_frame(r->reader, opt, pcm, &last);
+        if (got < 0) {
+            fprintf(stderr, "%s: read error in %s\n", program, opt->input);
+            r->fail_code = 1;
+            rtsp_client_stop(r->client, now, "read error", true);
+            r->input_ended = true;
+            return;
+        }
+        if (got == 0) {
+            r->input_ended = true;
+            r->stop_at = now + END_LINGER_NS;
+            return;
+        }
+        r->frames_read++;
+        if (r->tx && rtsp_client_recording(r->client)) {
+            int len = tx_stream_encode(r->tx, pcm, packet, sizeof packet);
+            if (len < 0) {
+                fprintf(stderr, "%s: encoder error: %s\n", program, opus_strerror(len));
+                r->fail_code = 1;
+                rtsp_client_stop(r->client, now, "encoder error", true);
+                r->input_ended = true;
+                return;
+            }
+            if (sendto(r->udp, packet, (size_t)len, 0, (struct sockaddr *)&r->media_dest,
+                       r->media_dest_len) < 0) {
+                r->send_errors++;
+                r->send_errno = errno;
+            }
+        }
+        if (last) {
+            r->input_ended = true;
+            r->stop_at = now + END_LINGER_NS;
+        }
+    }
+}
+
+/* Binds FD to the wildcard address of FAMILY on a port the kernel picks and
+ * returns that port (0 on failure): SETUP names it, so it comes first. */
+static uint16_t bind_any_port(int fd, int family)
+{
+    struct sockaddr_storage a = {0};
+    socklen_t len;
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_addr = in6addr_any;
+        len = sizeof *in6;
+    } else {
+        struct sockaddr_in *in = (struct sockaddr_in *)&a;
+        in->sin_family = AF_INET;
+        in->sin_addr.s_addr = htonl(INADDR_ANY);
+        len = sizeof *in;
+    }
+    if (bind(fd, (struct sockaddr *)&a, len) != 0)
+        return 0;
+    len = sizeof a;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        return 0;
+    return family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
+                              : ntohs(((struct sockaddr_in *)&a)->sin_port);
+}
+
+static int run_session(options *opt, soundfile_reader *reader, const struct sockaddr *dest,
+                       socklen_t dest_len, const char *url)
+{
+    char err[512];
+    session_run r = {.opt = opt,
+                     .reader = reader,
+                     .dest = dest,
+                     .dest_len = dest_len,
+                     .tcp = -1,
+                     .exit_code = -1,
+                     .stop_at = INT64_MAX};
+    r.udp = udp_open_for(dest, err, sizeof err);
+    uint16_t port = r.udp >= 0 ? bind_any_port(r.udp, dest->sa_family) : 0;
+    if (port == 0) {
+        fprintf(stderr, "%s: cannot open a UDP port for the media: %s\n", program,
+                r.udp >= 0 ? strerror(errno) : err);
+        if (r.udp >= 0)
+            close(r.udp);
+        return 1;
+    }
+    r.client = malloc(sizeof *r.client);
+    float *pcm = calloc((size_t)opt->tx.frame_samples * (size_t)opt->tx.channels, sizeof(float));
+    char user_agent[64];
+    snprintf(user_agent, sizeof user_agent, "audiolink/%s", AL_VERSION);
+    rtsp_client_config cfg = {
+        .url = url,
+        .user_agent = user_agent,
+        .client_port = port,
+        .ssrc = opt->tx.ssrc,
+        .channels = (unsigned)opt->tx.channels,
+        .frame_us = (uint32_t)((int64_t)opt->tx.frame_samples * 1000000 / AL_RATE),
+        .red_depth = (unsigned)opt->tx.redundancy,
+        .red_bitrate = (uint32_t)tx_copy_bitrate(&opt->tx),
+        .fec = opt->tx.fec,
+        .retry_busy = opt->retry_busy,
+    };
+    if (!r.client || !pcm || rtsp_client_init(r.client, &cfg, clock_now_ns()) != 0) {
+        fprintf(stderr, "%s: cannot start the control channel for %s\n", program, url);
+        free(r.client);
+        free(pcm);
+        close(r.udp);
+        return 1;
+    }
+    if (opt->verbose >= 0)
+        fprintf(stderr, "%s: %s -> %s (media from UDP port %u)\n", program, opt->input, url, port);
+
+    int64_t next_status = clock_now_ns() + NS_PER_SEC;
+    handle_events(&r);
+    while (r.exit_code < 0) {
+        int64_t now = clock_now_ns();
+        if (stop_requested && !r.stop_sent) {
+            r.stop_sent = true;
+            rtsp_client_stop(r.client, now, "interrupted", true);
+        } else if (r.input_ended && now >= r.stop_at && !r.stop_sent) {
+            r.stop_sent = true;
+            rtsp_client_stop(r.client, now, "end of input", false);
+        }
+        handle_events(&r);
+        if (r.exit_code >= 0)
+            break;
+
+        /* Sleep until the next frame, timer or socket event. */
+        const int64_t frame_ns = (int64_t)opt->tx.frame_samples * NS_PER_SEC / AL_RATE;
+        int64_t wake = rtsp_client_next_timer(r.client);
+        if (r.clock_started && !r.input_ended) {
+            int64_t due = r.start + (int64_t)r.frames_read * frame_ns;
+            if (due < wake)
+                wake = due;
+        }
+        if (r.input_ended && !r.stop_sent && r.stop_at < wake)
+            wake = r.stop_at;
+        if (opt->verbose > 0 && next_status < wake)
+            wake = next_status;
+        struct pollfd pfd = {.fd = r.tcp, .events = 0};
+        if (r.tcp >= 0) {
+            const uint8_t *data;
+            pfd.events = POLLIN;
+            if (r.tcp_connecting || rtsp_client_output(r.client, &data) > 0)
+                pfd.events |= POLLOUT;
+        }
+        now = clock_now_ns();
+        int timeout_ms = 0;
+        if (wake > now)
+            timeout_ms = wake - now > 60 * NS_PER_SEC ? 60000 : (int)((wake - now) / NS_PER_MSEC);
+        if (stop_requested && !r.stop_sent)
+            timeout_ms = 0;
+        int ready = poll(&pfd, 1, timeout_ms);
+        now = clock_now_ns();
+        if (ready == 0 && wake > now && wake - now < NS_PER_MSEC) {
+            /* poll counts whole milliseconds; short frames need the rest. */
+            clock_sleep_until(wake);
+            now = clock_now_ns();
+        }
+        if (ready > 0 && r.tcp >= 0) {
+            if (r.tcp_connecting) {
+                if (pfd.revents & (POLLOUT | POLLERR | POLLHUP))
+                    tcp_connect_done(&r, now);
+            } else if (pfd.revents & (POLLIN | POLLERR | POLLHUP)) {
+                tcp_read(&r, now);
+            }
+            handle_events(&r);
+        }
+        rtsp_client_tick(r.client, now);
+        handle_events(&r);
+        tcp_write(&r, now);
+        handle_events(&r);
+        play_due_frames(&r, pcm, now);
+        handle_events(&r);
+        tcp_write(&r, now);
+        handle_events(&r);
+        if (opt->verbose > 0 && now >= next_status) {
+            if (r.tx) {
+                tx_stats s = tx_stream_stats(r.tx);
+                fprintf(stderr, "%s: %6.1f s  %llu packets this session\n", program,
+                        r.clock_started ? (double)(now - r.start) / NS_PER_SEC : 0.0,
+                        (unsigned long long)s.packets);
+            }
+            next_status = now + NS_PER_SEC;
+        }
+    }
+    stop_media(&r, "stopped");
+    if (r.total.packets > 0)
+        print_totals(opt, &r.total, stop_requested ? "stopped" : "done", r.send_errors);
+    if (r.send_errors && opt->verbose >= 0)
+        fprintf(stderr, "%s: %llu packets could not be sent (%s)\n", program,
+                (unsigned long long)r.send_errors, strerror(r.send_errno));
+    close_tcp(&r);
+    close(r.udp);
+    free(r.client);
+    free(pcm);
+    return r.fail_code ? r.fail_code : r.exit_code;
 }
 
 int main(int argc, char **argv)
@@ -221,11 +920,13 @@ int main(int argc, char **argv)
 
     char err[512];
     net_endpoint ep;
-    if (net_endpoint_parse(opt.to, true, &ep, err, sizeof err) != 0)
+    char url[RTSP_MAX_HOST + RTSP_MAX_PATH + 32] = "";
+    if (parse_destination(opt.to, opt.no_control, &ep, url, sizeof url, err, sizeof err) != 0)
         return cli_usage_error(program, "--to %s", err);
     struct sockaddr_storage dest;
     socklen_t dest_len;
-    if (net_resolve(&ep, SOCK_DGRAM, false, &dest, &dest_len, err, sizeof err) != 0) {
+    if (net_resolve(&ep, opt.no_control ? SOCK_DGRAM : SOCK_STREAM, false, &dest, &dest_len, err,
+                    sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", program, err);
         return 2;
     }
@@ -235,23 +936,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", program, err);
         return 2;
     }
-
     cli_random_bytes(&opt.tx.ssrc, sizeof opt.tx.ssrc);
     cli_random_bytes(&opt.tx.first_sequence, sizeof opt.tx.first_sequence);
     cli_random_bytes(&opt.tx.first_timestamp, sizeof opt.tx.first_timestamp);
-    tx_stream *tx = tx_stream_create(&opt.tx, err, sizeof err);
-    if (!tx) {
+    /* Check the encoder settings now, so that a bad combination is a usage
+     * error before any connection. */
+    tx_stream *probe = tx_stream_create(&opt.tx, err, sizeof err);
+    if (!probe) {
         fprintf(stderr, "%s: %s\n", program, err);
         soundfile_reader_close(reader);
         return 2;
     }
-    int fd = udp_open_for((struct sockaddr *)&dest, err, sizeof err);
-    if (fd < 0) {
-        fprintf(stderr, "%s: %s\n", program, err);
-        tx_stream_destroy(tx);
-        soundfile_reader_close(reader);
-        return 1;
-    }
+    tx_stream_destroy(probe);
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -259,88 +955,23 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    char addr_text[128];
-    net_addr_str((struct sockaddr *)&dest, addr_text, sizeof addr_text);
-    const int frame = opt.tx.frame_samples;
-    if (opt.verbose >= 0)
-        fprintf(stderr,
-                "%s: %s -> %s: Opus %d kbps, %.1f ms frames, %s, redundancy %d (%.1f kbps)%s, "
-                "SSRC %08x\n",
-                program, opt.input, addr_text, opt.tx.bitrate / 1000, frame / 48.0,
-                opt.tx.channels == 1 ? "mono" : "stereo", opt.tx.redundancy,
-                tx_copy_bitrate(&opt.tx) / 1000.0, opt.tx.fec ? ", in-band FEC" : "", opt.tx.ssrc);
-
-    float *pcm = calloc((size_t)frame * (size_t)opt.tx.channels, sizeof(float));
-    uint8_t packet[AL_MAX_PACKET];
-    const int64_t frame_ns = (int64_t)frame * NS_PER_SEC / AL_RATE;
-    int64_t start = clock_now_ns();
-    int64_t next_status = start + NS_PER_SEC;
-    uint64_t sent = 0, send_errors = 0;
-    int exit_code = 0;
-    bool at_end = false;
-    while (!stop_requested && !at_end) {
-        long got = soundfile_reader_read(reader, pcm, frame);
-        if (got < 0) {
-            fprintf(stderr, "%s: read error in %s\n", program, opt.input);
-            exit_code = 1;
-            break;
+    if (opt.no_control) {
+        if (opt.sdp_out) {
+            if (write_sdp_file(&opt, (struct sockaddr *)&dest, dest_len, err, sizeof err) != 0) {
+                fprintf(stderr, "%s: %s\n", program, err);
+                soundfile_reader_close(reader);
+                return 2;
+            }
+            if (opt.tx.redundancy > 0 && opt.verbose >= 0)
+                fprintf(stderr,
+                        "%s: note: %s offers RED first; ffmpeg cannot decode RED (use "
+                        "--redundancy 0 for it), GStreamer's rtpreddec and receiver --sdp can\n",
+                        program, opt.sdp_out);
         }
-        if (got < frame && opt.loop && soundfile_reader_rewind(reader) == 0) {
-            long more = soundfile_reader_read(reader, pcm + got * opt.tx.channels, frame - got);
-            got += more > 0 ? more : 0;
-        }
-        if (got == 0)
-            break;
-        if (got < frame) {
-            /* The last partial frame is padded with silence: Opus frames
-             * have fixed lengths, and the tail of the file still counts. */
-            memset(pcm + got * opt.tx.channels, 0,
-                   sizeof(float) * (size_t)(frame - got) * (size_t)opt.tx.channels);
-            at_end = true;
-        }
-        int len = tx_stream_encode(tx, pcm, packet, sizeof packet);
-        if (len < 0) {
-            fprintf(stderr, "%s: encoder error: %s\n", program, opus_strerror(len));
-            exit_code = 1;
-            break;
-        }
-        /* Absolute deadlines: packet n leaves at start + n frames, whatever
-         * time the encoding took, so a long file never drifts. */
-        clock_sleep_until(start + (int64_t)sent * frame_ns);
-        if (stop_requested)
-            break;
-        if (sendto(fd, packet, (size_t)len, 0, (struct sockaddr *)&dest, dest_len) < 0)
-            send_errors++;
-        sent++;
-        int64_t now = clock_now_ns();
-        if (opt.verbose > 0 && now >= next_status) {
-            tx_stats s = tx_stream_stats(tx);
-            double seconds = (double)(now - start) / NS_PER_SEC;
-            fprintf(stderr, "%s: %6.1f s  %llu packets  %.1f kbps payload\n", program, seconds,
-                    (unsigned long long)s.packets, s.payload_bytes * 8 / seconds / 1000);
-            next_status += NS_PER_SEC;
-        }
+        rc = run_plain(&opt, reader, (struct sockaddr *)&dest, dest_len);
+    } else {
+        rc = run_session(&opt, reader, (struct sockaddr *)&dest, dest_len, url);
     }
-
-    tx_stats s = tx_stream_stats(tx);
-    double audio_seconds = (double)s.packets * frame / AL_RATE;
-    if (opt.verbose >= 0) {
-        fprintf(stderr,
-                "%s: %s after %.2f s of audio: %llu packets, payload %.1f kbps "
-                "(primary %.1f, copies %.1f)%s\n",
-                program, stop_requested ? "stopped" : "done", audio_seconds,
-                (unsigned long long)s.packets,
-                audio_seconds > 0 ? s.payload_bytes * 8 / audio_seconds / 1000 : 0.0,
-                audio_seconds > 0 ? s.primary_bytes * 8 / audio_seconds / 1000 : 0.0,
-                audio_seconds > 0 ? s.copy_bytes * 8 / audio_seconds / 1000 : 0.0,
-                send_errors ? ", some sends failed" : "");
-    }
-    if (send_errors && opt.verbose >= 0)
-        fprintf(stderr, "%s: %llu packets could not be sent (%s)\n", program,
-                (unsigned long long)send_errors, strerror(errno));
-    free(pcm);
-    close(fd);
-    tx_stream_destroy(tx);
     soundfile_reader_close(reader);
-    return exit_code;
+    return rc;
 }

@@ -49,3 +49,24 @@ sys.exit(1)" "$1" && return 0
 
 # Reads a JSON key from the last line of a stats file.
 final_stat() { tail -n 1 "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+
+# Waits until a TCP port is listening (the receiver's control channel is up),
+# at most 5 s.
+wait_tcp_listening() {
+    for _ in $(seq 50); do
+        ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+        sleep 0.1
+    done
+    fail "nothing listening on TCP port $1"
+}
+
+# Waits until FILE contains a line matching PATTERN (grep -E), at most
+# ${3:-10} seconds.
+wait_for_line() {
+    local file=$1 pattern=$2 limit=${3:-10}
+    for _ in $(seq $((limit * 10))); do
+        grep -qE "$pattern" "$file" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "no line matching '$pattern' in $file after ${limit} s: $(cat "$file" 2>/dev/null)"
+}

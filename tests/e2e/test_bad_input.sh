@@ -33,11 +33,20 @@ expect_usage_error "sender empty file" "empty.flac" "$SENDER" --to 127.0.0.1:$po
 expect_usage_error "sender directory as file" "" "$SENDER" --to 127.0.0.1:$port --input "$WORK"
 expect_usage_error "sender unresolvable host" "cannot resolve" "$SENDER" --to no-such-host.invalid:$port --input "$clip"
 
+expect_usage_error "sender --sdp-out without --no-control" "--sdp-out" "$SENDER" --to 127.0.0.1:$port --input "$clip" --sdp-out "$WORK/s.sdp"
+expect_usage_error "sender rtsp URL with --no-control" "no-control" "$SENDER" --no-control --to rtsp://127.0.0.1:$port/audio --input "$clip"
+expect_usage_error "sender bad rtsp URL" "rtsp://" "$SENDER" --to rtsp://[::1/audio --input "$clip"
+
 expect_usage_error "receiver without --output" "--output" "$RECEIVER" --listen $port
 expect_usage_error "receiver bad port" "port" "$RECEIVER" --listen 0x10 --output "$WORK/o.wav"
 expect_usage_error "receiver bad extension" "o.mp3" "$RECEIVER" --listen $port --output "$WORK/o.mp3"
 expect_usage_error "receiver unwritable output" "nodir" "$RECEIVER" --listen $port --output "$WORK/nodir/o.wav"
 expect_usage_error "receiver bad latency" "--latency" "$RECEIVER" --listen $port --output "$WORK/o.wav" --latency soon
+expect_usage_error "receiver bad session timeout" "--session-timeout" "$RECEIVER" --listen $port --output "$WORK/o.wav" --session-timeout 0
+expect_usage_error "receiver --once without sessions" "--once" "$RECEIVER" --no-control --listen $port --output "$WORK/o.wav" --once
+expect_usage_error "receiver missing SDP file" "no-such.sdp" "$RECEIVER" --sdp "$WORK/no-such.sdp" --output "$WORK/o.wav"
+printf 'v=0\r\nm=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' > "$WORK/pcmu.sdp"
+expect_usage_error "receiver SDP without Opus" "PCMU" "$RECEIVER" --sdp "$WORK/pcmu.sdp" --output "$WORK/o.wav"
 expect_usage_error "receiver unresolvable address" "cannot resolve" "$RECEIVER" --listen no-such-host.invalid:$port --output "$WORK/o.wav"
 
 # a port in use

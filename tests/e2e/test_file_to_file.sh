@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A corpus clip from file to file over loopback UDP, at 32 kbps, then:
+# A corpus clip from file to file over loopback, the session set up over the
+# RTSP control channel (receiver --once ends with it), at 32 kbps, then:
 #  - the output, aligned by cross-correlation, correlates with the input at
 #    >= 0.9. Opus is a perceptual codec, so the waveform is not kept exactly:
 #    at 32 kbps this clip measures 0.958; a wrong sample, a dropped or
@@ -13,12 +14,13 @@ clip=$AL_DATA/ljspeech_LJ001-0001_F.flac
 read -r port port6 < <(free_ports 2)
 
 "$RECEIVER" --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
-    --idle-timeout 1 2> "$WORK/rx.log" &
+    --once 2> "$WORK/rx.log" &
 rx=$!; PIDS+=($rx)
-wait_udp_bound "$port"
-"$SENDER" --to "127.0.0.1:$port" --input "$clip" --bitrate 32k 2> "$WORK/tx.log"
+wait_tcp_listening "$port"
+"$SENDER" --to "127.0.0.1:$port" --input "$clip" --bitrate 32k 2> "$WORK/tx.log" ||
+    fail "sender exit status $?: $(cat "$WORK/tx.log")"
 wait "$rx" || fail "receiver exit status $?: $(cat "$WORK/rx.log")"
-cat "$WORK/rx.log"
+cat "$WORK/tx.log" "$WORK/rx.log"
 
 "$AUDIOCMP" "$clip" "$WORK/out.wav" --min-corr 0.9 || fail "output does not match the input"
 python3 - "$clip" "$WORK/out.wav" <<'PY' || fail "output length"
@@ -36,9 +38,9 @@ PY
 [[ $(final_stat "$WORK/stats.jsonl" frames_plc) -eq 0 ]] || fail "frames concealed"
 
 # IPv6, and SIGINT mid-stream
-"$RECEIVER" --listen "[::1]:$port6" --output "$WORK/part.wav" --idle-timeout 0 2> "$WORK/rx6.log" &
+"$RECEIVER" --listen "[::1]:$port6" --output "$WORK/part.wav" 2> "$WORK/rx6.log" &
 rx=$!; PIDS+=($rx)
-wait_udp_bound "$port6"
+wait_tcp_listening "$port6"
 "$SENDER" --to "[::1]:$port6" --input "$clip" 2> "$WORK/tx6.log" &
 tx=$!; PIDS+=($tx)
 sleep 3

@@ -8,11 +8,13 @@
 # length that still matches the input (correlation >= 0.8: rebuilt frames
 # come from 7.5 kbps copies, so the waveform match drops from 0.96; PLC-only
 # output of the same pattern measures about 0.7).
+# Plain RTP (--no-control on both sides): the relay here is netsim's UDP
+# path, and the counts below assume exactly the stream's own datagrams.
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0001_F.flac
 read -r port relay < <(free_ports 2)
 
-"$RECEIVER" --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
+"$RECEIVER" --no-control --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
     --idle-timeout 1 2> "$WORK/rx.log" &
 rx=$!; PIDS+=($rx)
 "$NETSIM" --listen "127.0.0.1:$relay" --to "127.0.0.1:$port" --loss 20% --seed 7 \
@@ -20,7 +22,7 @@ rx=$!; PIDS+=($rx)
 ns=$!; PIDS+=($ns)
 wait_udp_bound "$port"
 wait_udp_bound "$relay"
-"$SENDER" --to "127.0.0.1:$relay" --input "$clip" 2> "$WORK/tx.log"
+"$SENDER" --no-control --to "127.0.0.1:$relay" --input "$clip" 2> "$WORK/tx.log"
 wait "$rx" || fail "receiver exit status $?: $(cat "$WORK/rx.log")"
 kill -INT "$ns"; wait "$ns" || true
 cat "$WORK/netsim.log" "$WORK/rx.log"

@@ -1,0 +1,141 @@
+/* TCP sockets for the control channel (see tcp.h). */
+#include "net/tcp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void set_nonblocking(int fd)
+{
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+int tcp_listen(const net_endpoint *ep, char *err, size_t err_size)
+{
+    struct sockaddr_storage addr;
+    socklen_t len;
+    if (net_resolve(ep, SOCK_STREAM, true, &addr, &len, err, err_size) != 0)
+        return -1;
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, err_size, "cannot create TCP socket: %s", strerror(errno));
+        return -1;
+    }
+    int on = 1, off = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (addr.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, 16) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EADDRINUSE)
+            snprintf(err, err_size, "TCP port %d is in use", ep->port);
+        else
+            snprintf(err, err_size, "cannot listen on TCP port %d: %s", ep->port, strerror(e));
+        return -1;
+    }
+    set_nonblocking(fd);
+    return fd;
+}
+
+int tcp_accept(int listen_fd, struct sockaddr_storage *peer, socklen_t *peer_len)
+{
+    *peer_len = sizeof *peer;
+    int fd = accept(listen_fd, (struct sockaddr *)peer, peer_len);
+    if (fd < 0)
+        return -1;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    set_nonblocking(fd);
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    return fd;
+}
+
+int tcp_connect_start(const struct sockaddr *dest, socklen_t dest_len, char *err, size_t err_size)
+{
+    int fd = socket(dest->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, err_size, "cannot create TCP socket: %s", strerror(errno));
+        return -1;
+    }
+    set_nonblocking(fd);
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    if (connect(fd, dest, dest_len) != 0 && errno != EINPROGRESS) {
+        snprintf(err, err_size, "%s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int tcp_connect_result(int fd)
+{
+    int so_error = 0;
+    socklen_t len = sizeof so_error;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0)
+        return errno;
+    return so_error;
+}
+
+/* Points *ADDR at the 4 address bytes of an IPv4 or IPv4-mapped address. */
+static bool ipv4_bytes(const struct sockaddr *a, const unsigned char **addr)
+{
+    if (a->sa_family == AF_INET) {
+        *addr = (const unsigned char *)&((const struct sockaddr_in *)a)->sin_addr;
+        return true;
+    }
+    if (a->sa_family == AF_INET6) {
+        const struct in6_addr *in6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(in6)) {
+            *addr = in6->s6_addr + 12;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool net_same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+    const unsigned char *a4, *b4;
+    bool a_is4 = ipv4_bytes(a, &a4), b_is4 = ipv4_bytes(b, &b4);
+    if (a_is4 || b_is4)
+        return a_is4 && b_is4 && memcmp(a4, b4, 4) == 0;
+    if (a->sa_family != AF_INET6 || b->sa_family != AF_INET6)
+        return false;
+    return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                  &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+const char *net_host_str(const struct sockaddr *a, char *buf, size_t size)
+{
+    const unsigned char *a4;
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (ipv4_bytes(a, &a4))
+        inet_ntop(AF_INET, a4, buf, (socklen_t)size);
+    else if (a->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, buf, (socklen_t)size);
+    else
+        snprintf(buf, size, "?");
+    return buf;
+}
+
+int net_local_address_for(const struct sockaddr *dest, socklen_t dest_len,
+                          struct sockaddr_storage *out)
+{
+    int fd = socket(dest->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    socklen_t len = sizeof *out;
+    int rc = connect(fd, dest, dest_len) == 0 && getsockname(fd, (struct sockaddr *)out, &len) == 0
+                 ? 0
+                 : -1;
+    close(fd);
+    return rc;
+}
