@@ -28,6 +28,7 @@
 #include "proto/defaults.h"
 #include "proto/rtsp.h"
 #include "proto/sdp.h"
+#include "receiver/device_out.h"
 #include "receiver/file_sink.h"
 #include "receiver/rtsp_server.h"
 #include "receiver/rx_stream.h"
@@ -53,7 +54,9 @@ typedef enum mode { MODE_CONTROL = 0, MODE_PLAIN, MODE_SDP } mode;
 
 typedef struct options {
     const char *listen;
-    const char *output;
+    const char *output; /* a .wav/.flac path, or a device (to_device) */
+    bool to_device;
+    bool list_devices;
     const char *stats_path;
     const char *sdp_path;
     mode mode;
@@ -67,9 +70,10 @@ typedef struct options {
 
 static void usage(void)
 {
-    printf("Usage: receiver --output FILE [--listen [ADDR:]PORT] [options]\n"
+    printf("Usage: receiver [--output FILE|DEVICE] [--listen [ADDR:]PORT] [options]\n"
            "       receiver --output FILE --no-control [--listen [ADDR:]PORT]\n"
            "       receiver --output FILE --sdp FILE\n"
+           "       receiver --list-devices\n"
            "Receives Opus over RTP/UDP, rebuilds lost frames from the redundant copies\n"
            "later packets carry (RFC 2198), conceals the rest, and writes a sound file.\n"
            "Senders set up their stream over RTSP/1.0 on TCP (docs/protocol.md).\n"
@@ -97,9 +101,13 @@ static void usage(void)
            "                              silent this long; 0 = never (default %d)\n"
            "\n"
            "Output:\n"
-           "  -o, --output FILE           write the audio to FILE (.wav or .flac, 48 kHz);\n"
+           "  -o, --output FILE|DEVICE    play to a sound device (an index or part of its\n"
+           "                              name, see --list-devices; default: the system\n"
+           "                              default device), or write FILE (.wav or .flac,\n"
+           "                              48 kHz);\n"
            "                              successive sessions continue the same file\n"
            "  -c, --channels N            1 or 2 (default: as the first stream)\n"
+           "      --list-devices          list the sound devices and exit\n"
            "\n"
            "Playout:\n"
            "      --latency MS            fixed playout delay after the first packet\n"
@@ -134,6 +142,15 @@ static int parse_seconds_ns(const char *text, int64_t *ns)
     return 0;
 }
 
+/* A path (a '/') or a name with an extension is a file (and a wrong
+ * extension is then reported as such); anything else names a device:
+ * "default", "3", "system", "jack:system". */
+static bool looks_like_file(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return strchr(name, '/') || (dot && dot[1] && strlen(dot) <= 5 && !strchr(dot, ':'));
+}
+
 static int parse_options(int argc, char **argv, options *opt)
 {
     enum {
@@ -149,6 +166,7 @@ static int parse_options(int argc, char **argv, options *opt)
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'},
+        {"list-devices", no_argument, NULL, 'L'},
         {"channels", required_argument, NULL, 'c'},
         {"idle-timeout", required_argument, NULL, OPT_IDLE},
         {"latency", required_argument, NULL, OPT_LATENCY},
@@ -172,6 +190,9 @@ static int parse_options(int argc, char **argv, options *opt)
         switch (c) {
         case 'l':
             opt->listen = optarg;
+            break;
+        case 'L':
+            opt->list_devices = true;
             break;
         case 'o':
             opt->output = optarg;
@@ -235,8 +256,16 @@ static int parse_options(int argc, char **argv, options *opt)
     }
     if (optind < argc)
         return cli_usage_error(program, "unexpected argument '%s'", argv[optind]);
+    if (opt->list_devices)
+        return 0;
+    /* A name with a sound-file extension is a file; anything else names a
+     * device, and no --output means the system's default device. */
     if (!opt->output)
-        return cli_usage_error(program, "--output FILE is required");
+        opt->output = "default";
+    opt->to_device = !looks_like_file(opt->output);
+    /* A sound card has a clock of its own, which the playout follows; a
+     * file gets the sender's timeline sample for sample. */
+    opt->rx.adaptive_rate = opt->to_device;
     if (opt->sdp_path) {
         if (opt->mode == MODE_PLAIN)
             return cli_usage_error(program, "--sdp and --no-control: choose one");
@@ -298,6 +327,7 @@ typedef struct receiver {
     options *opt;
     rx_stream *rx;
     file_sink *sink;
+    device_out *dev; /* instead of sink when playing to a device */
     int sink_channels;
     FILE *stats_file;
     float pcm[AL_MAX_FRAME_SAMPLES * 2];
@@ -321,6 +351,29 @@ typedef struct receiver {
  * otherwise (nothing has been written to it then). */
 static int ensure_sink(receiver *r, int channels)
 {
+    if (r->opt->to_device) {
+        if (r->dev)
+            return 0; /* it keeps the first stream's channel count */
+        char err[512];
+        if (!r->rx) {
+            /* start-up: only make sure the device exists, so a wrong name
+             * fails at once; it opens when a stream begins */
+            if (device_find(r->opt->output, false, err, sizeof err) < 0) {
+                fprintf(stderr, "%s: %s\n", program, err);
+                return -1;
+            }
+            return 0;
+        }
+        r->dev = device_out_open(r->opt->output, channels, err, sizeof err);
+        if (!r->dev) {
+            fprintf(stderr, "%s: %s\n", program, err);
+            return -1;
+        }
+        r->sink_channels = channels;
+        if (r->opt->verbose >= 0)
+            fprintf(stderr, "%s: playing to %s\n", program, device_out_name(r->dev));
+        return 0;
+    }
     if (r->sink && r->sink_channels == channels)
         return 0;
     if (r->sink) {
@@ -346,6 +399,21 @@ static void play_due(receiver *r, int64_t now, bool force)
         return;
     rx_frame_info info;
     int samples;
+    if (r->opt->to_device) {
+        /* On the device's clock, a block and a margin ahead of time, so the
+         * ring holds what the card will ask for before we wake again. */
+        if (ensure_sink(r, rx_stream_channels(r->rx)) != 0) {
+            r->failed = true;
+            stop_requested = 1;
+            return;
+        }
+        if (!r->dev)
+            return;
+        int64_t ahead = device_out_now(r->dev, now) + device_out_lead_ns(r->dev);
+        while ((samples = rx_stream_pull(r->rx, ahead, force, r->pcm, &info)) > 0)
+            device_out_write(r->dev, r->pcm, samples);
+        return;
+    }
     while ((samples = rx_stream_pull(r->rx, now, force, r->pcm, &info)) > 0) {
         if (ensure_sink(r, rx_stream_channels(r->rx)) != 0 ||
             file_sink_write(r->sink, r->pcm, samples, info.speculative) != 0) {
@@ -363,6 +431,12 @@ static void play_due(receiver *r, int64_t now, bool force)
 static void finish_stream(receiver *r, int64_t now)
 {
     play_due(r, now, true);
+    if (r->dev && r->rx) {
+        int samples = rx_stream_flush(r->rx, r->pcm);
+        if (samples > 0)
+            device_out_write(r->dev, r->pcm, samples);
+        return;
+    }
     if (!r->sink || !r->rx)
         return;
     /* The playout resampler still holds the last fraction of a millisecond
@@ -457,7 +531,8 @@ static void handle_datagrams(receiver *r)
                 continue;
             }
         }
-        handle_packet(r, buf, (size_t)n, now);
+        /* The playout runs on the device's clock: so do arrivals. */
+        handle_packet(r, buf, (size_t)n, r->dev ? device_out_now(r->dev, now) : now);
         if (r->failed)
             return;
     }
@@ -719,6 +794,8 @@ static int run(receiver *r)
         int64_t now = clock_now_ns();
         int64_t wake = next_report;
         int64_t due = r->rx ? rx_stream_next_due(r->rx) : INT64_MAX;
+        if (due != INT64_MAX && r->dev)
+            due = now + (due - device_out_lead_ns(r->dev) - device_out_now(r->dev, now));
         if (due < wake)
             wake = due;
         if (!r->srv && r->last_packet && opt->idle_timeout_ns > 0 &&
@@ -816,6 +893,16 @@ static int run(receiver *r)
     }
     int exit_code = r->failed ? 1 : 0;
     rx_stats s = total_stats(r);
+    if (r->dev) {
+        device_stats ds;
+        device_out_stats(r->dev, &ds);
+        if (opt->verbose >= 0)
+            fprintf(stderr, "%s: device: %llu underruns (%llu frames of silence), %llu blocks\n",
+                    program, (unsigned long long)ds.xrun_events, (unsigned long long)ds.xrun_frames,
+                    (unsigned long long)ds.callbacks);
+        device_out_close(r->dev);
+        r->dev = NULL;
+    }
     int64_t written = r->sink ? file_sink_written(r->sink) : 0;
     if (file_sink_close(r->sink) != 0) {
         fprintf(stderr, "%s: cannot finalise %s\n", program, opt->output);
@@ -836,15 +923,20 @@ int main(int argc, char **argv)
 {
     options opt = {0};
     rx_config_defaults(&opt.rx);
-    /* A file has no clock of its own: it gets the sender's timeline sample
-     * for sample, without the rate steering a sound card's clock needs. */
-    opt.rx.adaptive_rate = false;
     opt.idle_timeout_ns = (int64_t)DEFAULT_IDLE_TIMEOUT_S * NS_PER_SEC;
     opt.session_timeout_s = RTSP_DEFAULT_SESSION_TIMEOUT;
     opt.request_timeout_ns = (int64_t)DEFAULT_REQUEST_TIMEOUT_S * NS_PER_SEC;
     int rc = parse_options(argc, argv, &opt);
     if (rc != 0)
         return rc;
+    if (opt.list_devices) {
+        char lerr[256];
+        rc = device_list(stdout, lerr, sizeof lerr);
+        if (rc != 0)
+            fprintf(stderr, "%s: %s\n", program, lerr);
+        device_terminate();
+        return rc != 0 ? 1 : 0;
+    }
 
     char err[512];
     net_endpoint ep;
@@ -911,6 +1003,7 @@ int main(int argc, char **argv)
                     program, ep.port, opt.output);
     }
     rc = run(&r);
+    device_terminate();
     rx_stream_destroy(r.rx);
     rtsp_server_destroy(r.srv);
     if (r.listen_fd >= 0)

@@ -37,7 +37,7 @@ expect_usage_error "sender --sdp-out without --no-control" "--sdp-out" "$SENDER"
 expect_usage_error "sender rtsp URL with --no-control" "no-control" "$SENDER" --no-control --to rtsp://127.0.0.1:$port/audio --input "$clip"
 expect_usage_error "sender bad rtsp URL" "rtsp://" "$SENDER" --to rtsp://[::1/audio --input "$clip"
 
-expect_usage_error "receiver without --output" "--output" "$RECEIVER" --listen $port
+expect_usage_error "receiver to the default device, none there" "no audio devices" "$RECEIVER" --listen $port
 expect_usage_error "receiver bad port" "port" "$RECEIVER" --listen 0x10 --output "$WORK/o.wav"
 expect_usage_error "receiver bad extension" "o.mp3" "$RECEIVER" --listen $port --output "$WORK/o.mp3"
 expect_usage_error "receiver unwritable output" "nodir" "$RECEIVER" --listen $port --output "$WORK/nodir/o.wav"
