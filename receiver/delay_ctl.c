@@ -25,14 +25,42 @@ static int64_t transit_of(const delay_ctl *c, int64_t now_ns, int64_t ts_ext)
 
 int64_t delay_ctl_min_transit(const delay_ctl *c)
 {
-    int64_t newest = INT64_MIN, best = INT64_MAX;
+    int64_t newest = INT64_MIN;
     for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++)
         if (c->bucket_sec[i] > newest)
             newest = c->bucket_sec[i];
+    /* least squares over (seconds before the newest, minimum) */
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    int64_t base = INT64_MAX, newest_min = 0;
     for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++)
-        if (c->bucket_sec[i] > newest - DELAY_CTL_MIN_SPAN && c->bucket_min[i] < best)
-            best = c->bucket_min[i];
-    return best == INT64_MAX ? 0 : best;
+        if (c->bucket_sec[i] > newest - DELAY_CTL_MIN_SPAN && c->bucket_min[i] < base)
+            base = c->bucket_min[i];
+    if (base == INT64_MAX)
+        return 0;
+    for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++) {
+        if (c->bucket_sec[i] <= newest - DELAY_CTL_MIN_SPAN)
+            continue;
+        double x = (double)(c->bucket_sec[i] - newest);
+        double y = (double)(c->bucket_min[i] - base);
+        if (c->bucket_sec[i] == newest)
+            newest_min = c->bucket_min[i];
+        n++;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    /* Fewer than 3 seconds: no trend to speak of yet. */
+    if (n < 3)
+        return base;
+    double det = n * sxx - sx * sx;
+    if (det <= 0)
+        return base;
+    double slope = (n * sxy - sx * sy) / det;
+    double at_newest = (sy - slope * sx) / n;
+    int64_t line = base + (int64_t)at_newest;
+    /* Never later than a transit actually seen this second. */
+    return line < newest_min ? line : newest_min;
 }
 
 int64_t delay_ctl_earliest(const delay_ctl *c, int64_t ts_ext)

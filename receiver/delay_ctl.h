@@ -18,7 +18,7 @@
 
 #define DELAY_CTL_BIN_NS   250000LL /**< histogram resolution: 0.25 ms */
 #define DELAY_CTL_BINS     4000     /**< up to 1 s of jitter */
-#define DELAY_CTL_MIN_SPAN 10       /**< sliding minimum over this many seconds */
+#define DELAY_CTL_MIN_SPAN 10       /**< per-second minima kept for the trend */
 
 typedef struct delay_ctl {
     bool started;
@@ -39,7 +39,11 @@ void delay_ctl_init(delay_ctl *c, int64_t frame_ns);
 /** A primary with extended timestamp TS_EXT (48 kHz) arrived at NOW_NS. */
 void delay_ctl_arrival(delay_ctl *c, int64_t now_ns, int64_t ts_ext);
 
-/** Smallest transit of the last DELAY_CTL_MIN_SPAN seconds, ns. */
+/** The fastest transit now, ns: the line through the per-second minimum
+ *  transits of the last DELAY_CTL_MIN_SPAN seconds (least squares), read
+ *  at the newest second. A sender clock that runs slow or fast makes the
+ *  minima climb or fall steadily; a plain minimum over the window would lag
+ *  behind that by the drift times the window, the line does not. */
 int64_t delay_ctl_min_transit(const delay_ctl *c);
 
 /** The time the frame stamped TS_EXT would arrive on the fastest path. */

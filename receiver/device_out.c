@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "proto/defaults.h"
-#include "receiver/dev_clock.h"
 
 /* Ring capacity: far more than the lead ever asks, so a hiccup of the codec
  * thread never overflows it. */
@@ -15,10 +14,21 @@
 /* Assumed block before the first callback: JACK's common 1024 at 48 kHz. */
 #define FIRST_BLOCK 1024
 
+/* The ring level's error is averaged over about this many seconds (the card
+ * takes whole blocks, so the level saw-tooths by a block) and corrected over
+ * TRIM_TIME_S; within TRIM_DEADBAND_S of the target nothing is done. */
+#define LEVEL_AVERAGE_S 1.0
+#define TRIM_TIME_S     4.0
+#define TRIM_DEADBAND_S 0.002
+#define MAX_TRIM        0.005
+
 struct device_out {
     device_stream *stream;
-    dev_clock clock;
-    char name[160];
+    size_t capacity;
+    bool have_level;
+    double level_error_s; /* averaged ring level minus target, seconds */
+    int64_t writes;
+    char name[320];
     uint64_t dropped;
 };
 
@@ -45,24 +55,41 @@ device_out *device_out_open(const char *spec, int channels, char *err, size_t er
     }
     device_info info;
     device_get_info(d->stream, &info);
-    snprintf(d->name, sizeof d->name, "device %d '%s' (%s)", info.device, info.name, info.host_api);
-    dev_clock_init(&d->clock, info.rate);
+    int n = snprintf(d->name, sizeof d->name, "device %d '%s' (%s)", info.device, info.name,
+                     info.host_api);
+    /* JACK port names, so that scripts can wire them with jack_connect */
+    const char *client = info.jack ? device_jack_client_name() : NULL;
+    for (int ch = 0; client && ch < info.channels && n > 0 && (size_t)n < sizeof d->name; ch++)
+        n += snprintf(d->name + n, sizeof d->name - (size_t)n, "%s%s:out_%d",
+                      ch ? " " : "; jack ports ", client, ch);
+    d->capacity = info.ring_frames;
     return d;
 }
 
-int64_t device_out_now(device_out *d, int64_t mono_ns)
+double device_out_trim(device_out *d, size_t target_frames)
 {
-    device_stats s;
-    device_get_stats(d->stream, &s);
-    return dev_clock_now(&d->clock, s.frames, mono_ns);
+    size_t fill = d->capacity - device_available(d->stream);
+    double error = ((double)fill - (double)target_frames) / AL_RATE;
+    if (!d->have_level) {
+        d->level_error_s = error;
+        d->have_level = true;
+    }
+    /* one sample per frame written: about 50 a second at 20 ms */
+    d->level_error_s += (error - d->level_error_s) * 0.02 / LEVEL_AVERAGE_S;
+    double e = d->level_error_s;
+    if (e > -TRIM_DEADBAND_S && e < TRIM_DEADBAND_S)
+        return 0;
+    /* too full: shorter frames (negative trim); too empty: longer ones */
+    double trim = -e / TRIM_TIME_S;
+    return trim > MAX_TRIM ? MAX_TRIM : trim < -MAX_TRIM ? -MAX_TRIM : trim;
 }
 
-int64_t device_out_lead_ns(const device_out *d)
+int64_t device_out_lead_ns(const device_out *d, int64_t frame_ns)
 {
     device_stats s;
     device_get_stats(d->stream, &s);
     uint64_t block = s.max_block ? s.max_block : FIRST_BLOCK;
-    return (int64_t)(block * 1000000000ull / AL_RATE) + LEAD_MARGIN_NS;
+    return (int64_t)(block * 1000000000ull / AL_RATE) + frame_ns + LEAD_MARGIN_NS;
 }
 
 size_t device_out_write(device_out *d, const float *pcm, int samples)

@@ -1,11 +1,11 @@
-/* Received audio to a sound device, on the device's clock.
+/* Received audio to a sound device.
  *
- * The playout runs on the card's clock (receiver/dev_clock.h): packets are
- * stamped and frames are due by it, so the delay steering in rx_stream
- * absorbs the difference between the sender's clock and the card's. Frames
- * are decoded a little ahead of their due time (one device block and a
- * margin) so the ring never runs dry between two wake-ups of the codec
- * thread. */
+ * Frames are decoded a little ahead of their due time (one device block,
+ * one frame and a margin) so the ring never runs dry between two wake-ups
+ * of the codec thread. The card plays at its own clock, which drifts from
+ * ours by up to a few hundred ppm: the ring's level shows it, and
+ * device_out_trim() turns that into the output rate trim that rx_stream
+ * applies in its resampler, so the ring neither empties nor fills up. */
 #ifndef AL_RECEIVER_DEVICE_OUT_H
 #define AL_RECEIVER_DEVICE_OUT_H
 
@@ -22,12 +22,16 @@ typedef struct device_out device_out;
  *  one-line reason in ERR. */
 device_out *device_out_open(const char *spec, int channels, char *err, size_t err_size);
 
-/** The device's clock at monotonic time MONO_NS, ns (see dev_clock). */
-int64_t device_out_now(device_out *d, int64_t mono_ns);
+/** How much longer (or shorter) the output should make each frame so that
+ *  the ring stays near TARGET_FRAMES: the card's clock against ours, from
+ *  the ring's level averaged over about a second. 0 within 2 ms of the
+ *  target; at most +-0.5 %. Call after each write. */
+double device_out_trim(device_out *d, size_t target_frames);
 
-/** How far ahead of its due time a frame must be decoded, ns: the largest
- *  block the device has taken so far plus a margin for our own wake-up. */
-int64_t device_out_lead_ns(const device_out *d);
+/** How far ahead of its due time a frame of FRAME_NS must be decoded, ns:
+ *  the largest block the device has taken so far (it takes a block at
+ *  once), one frame (we add whole frames), and a margin for our wake-up. */
+int64_t device_out_lead_ns(const device_out *d, int64_t frame_ns);
 
 /** Queues SAMPLES frames for playing. Returns the frames taken (fewer when
  *  the ring is full: the rest is dropped and counted). */

@@ -392,6 +392,14 @@ static int ensure_sink(receiver *r, int channels)
     return 0;
 }
 
+/* The current stream's frame duration, ns (20 ms until a packet says). */
+static int64_t frame_ns_of(const receiver *r)
+{
+    rx_stats st = r->rx ? rx_stream_stats(r->rx) : (rx_stats){0};
+    int frame = st.frame_samples > 0 ? st.frame_samples : 960;
+    return (int64_t)frame * NS_PER_SEC / AL_RATE;
+}
+
 /* Plays every frame that is due (or, with FORCE, every frame still held). */
 static void play_due(receiver *r, int64_t now, bool force)
 {
@@ -400,8 +408,9 @@ static void play_due(receiver *r, int64_t now, bool force)
     rx_frame_info info;
     int samples;
     if (r->opt->to_device) {
-        /* On the device's clock, a block and a margin ahead of time, so the
-         * ring holds what the card will ask for before we wake again. */
+        /* A block, a frame and a margin ahead of time, so the ring holds
+         * what the card will ask for before we wake again; the ring's level
+         * trims the output rate to the card's clock. */
         if (ensure_sink(r, rx_stream_channels(r->rx)) != 0) {
             r->failed = true;
             stop_requested = 1;
@@ -409,9 +418,12 @@ static void play_due(receiver *r, int64_t now, bool force)
         }
         if (!r->dev)
             return;
-        int64_t ahead = device_out_now(r->dev, now) + device_out_lead_ns(r->dev);
-        while ((samples = rx_stream_pull(r->rx, ahead, force, r->pcm, &info)) > 0)
+        int64_t lead = device_out_lead_ns(r->dev, frame_ns_of(r));
+        while ((samples = rx_stream_pull(r->rx, now + lead, force, r->pcm, &info)) > 0) {
             device_out_write(r->dev, r->pcm, samples);
+            rx_stream_set_output_trim(
+                r->rx, device_out_trim(r->dev, (size_t)(lead * AL_RATE / NS_PER_SEC)));
+        }
         return;
     }
     while ((samples = rx_stream_pull(r->rx, now, force, r->pcm, &info)) > 0) {
@@ -531,8 +543,10 @@ static void handle_datagrams(receiver *r)
                 continue;
             }
         }
-        /* The playout runs on the device's clock: so do arrivals. */
-        handle_packet(r, buf, (size_t)n, r->dev ? device_out_now(r->dev, now) : now);
+        /* With a device, frames are decided a lead ahead (play_due):
+         * arrivals are stamped on that same shifted clock. */
+        int64_t media = r->dev ? now + device_out_lead_ns(r->dev, frame_ns_of(r)) : now;
+        handle_packet(r, buf, (size_t)n, media);
         if (r->failed)
             return;
     }
@@ -795,7 +809,7 @@ static int run(receiver *r)
         int64_t wake = next_report;
         int64_t due = r->rx ? rx_stream_next_due(r->rx) : INT64_MAX;
         if (due != INT64_MAX && r->dev)
-            due = now + (due - device_out_lead_ns(r->dev) - device_out_now(r->dev, now));
+            due -= device_out_lead_ns(r->dev, frame_ns_of(r));
         if (due < wake)
             wake = due;
         if (!r->srv && r->last_packet && opt->idle_timeout_ns > 0 &&

@@ -75,6 +75,8 @@ struct rx_stream {
     int64_t due_ns;       /* when the frame at the play head is due */
     double rate;          /* stream seconds played per second of our clock */
     bool steering;        /* the rate is away from 1 to bring the delay to its target */
+    double output_trim;   /* output samples per stream sample beyond the rate: the
+                             device's clock against ours (rx_stream_set_output_trim) */
     int64_t target_ns;    /* how long after its fastest possible arrival a frame is played */
     int64_t delay_now_ns; /* the same, as it is */
     delay_ctl ctl;
@@ -209,6 +211,7 @@ void rx_stream_restart(rx_stream *rx)
     rx->playing = false;
     rx->rate = 1.0;
     rx->steering = false;
+    rx->output_trim = 0;
     rx->target_ns = 0;
     rx->delay_now_ns = 0;
     delay_ctl_init(&rx->ctl, 20000000);
@@ -537,7 +540,7 @@ static int resample(rx_stream *rx, const float *in, int samples, float *out)
     /* Denominator 48000 (steps of 21 ppm): speexdsp 1.2 rescales its phase
      * as phase * new_den / old_den in 32 bits, which overflows (and
      * crashes) for denominators much above 2^16. */
-    spx_uint32_t num = (spx_uint32_t)llround(rx->rate * AL_RATE);
+    spx_uint32_t num = (spx_uint32_t)llround(rx->rate / (1.0 + rx->output_trim) * AL_RATE);
     speex_resampler_set_rate_frac(rx->resampler, num, AL_RATE, AL_RATE, AL_RATE);
     spx_uint32_t in_len = (spx_uint32_t)samples, out_len = AL_MAX_FRAME_SAMPLES;
     speex_resampler_process_interleaved_float(rx->resampler, in, &in_len, out, &out_len);
@@ -614,6 +617,15 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
     }
     steer(rx);
     return samples;
+}
+
+void rx_stream_set_output_trim(rx_stream *rx, double trim)
+{
+    if (trim > MAX_RATE_DEVIATION)
+        trim = MAX_RATE_DEVIATION;
+    if (trim < -MAX_RATE_DEVIATION)
+        trim = -MAX_RATE_DEVIATION;
+    rx->output_trim = trim;
 }
 
 int rx_stream_flush(rx_stream *rx, float *pcm)

@@ -116,6 +116,12 @@ bool rx_stream_has_pending(const rx_stream *rx);
 /** Starts over for a new source (after RX_PACKET_NEW_SOURCE and a drain). */
 void rx_stream_restart(rx_stream *rx);
 
+/** Makes every frame TRIM longer on output (e.g. +0.0003: 300 ppm more
+ *  samples), within +-0.5 %, without moving the schedule: how a sound card
+ *  whose clock runs faster or slower than ours is kept fed (the caller
+ *  steers TRIM by the card's buffer level). Needs adaptive_rate. */
+void rx_stream_set_output_trim(rx_stream *rx, double trim);
+
 /** At the end of a stream (after draining with FORCE pulls): the last
  *  samples still inside the playout resampler, written into PCM; returns
  *  how many (samples per channel), 0 without clock steering. */

@@ -4,21 +4,23 @@
 
 void stats_report_json(FILE *out, const rx_stats *s, double elapsed_s, bool final)
 {
-    fprintf(
-        out,
-        "{\"elapsed_s\":%.3f,\"final\":%s,\"packets_received\":%" PRIu64
-        ",\"packets_lost\":%" PRIu64 ",\"packets_late\":%" PRIu64 ",\"packets_duplicate\":%" PRIu64
-        ",\"packets_invalid\":%" PRIu64 ",\"packets_foreign\":%" PRIu64
-        ",\"bytes_received\":%" PRIu64 ",\"frames_total\":%" PRIu64 ",\"frames_primary\":%" PRIu64
-        ",\"frames_red\":%" PRIu64 ",\"frames_fec\":%" PRIu64 ",\"frames_plc\":%" PRIu64
-        ",\"copies_received\":%" PRIu64 ",\"copies_used\":%" PRIu64 ",\"restarts\":%" PRIu64
-        ",\"redundancy_depth\":%d,\"copy_distance\":%d,\"frame_ms\":%.1f,\"jitter_ms\":%.2f,"
-        "\"delay_ms\":%.1f,\"target_delay_ms\":%.1f,\"rate_ppm\":%.0f}\n",
-        elapsed_s, final ? "true" : "false", s->packets_received, s->packets_lost, s->packets_late,
-        s->packets_duplicate, s->packets_invalid, s->packets_foreign, s->bytes_received,
-        s->frames_total, s->frames_primary, s->frames_red, s->frames_fec, s->frames_plc,
-        s->copies_received, s->copies_used, s->restarts, s->redundancy_depth, s->copy_distance,
-        s->frame_samples / 48.0, s->jitter_ms, s->delay_ms, s->target_delay_ms, s->rate_ppm);
+    fprintf(out,
+            "{\"elapsed_s\":%.3f,\"final\":%s,\"packets_received\":%" PRIu64
+            ",\"packets_lost\":%" PRIu64 ",\"packets_late\":%" PRIu64
+            ",\"packets_duplicate\":%" PRIu64 ",\"packets_invalid\":%" PRIu64
+            ",\"packets_foreign\":%" PRIu64 ",\"bytes_received\":%" PRIu64
+            ",\"frames_total\":%" PRIu64 ",\"frames_primary\":%" PRIu64 ",\"frames_red\":%" PRIu64
+            ",\"frames_fec\":%" PRIu64 ",\"frames_plc\":%" PRIu64 ",\"copies_received\":%" PRIu64
+            ",\"copies_used\":%" PRIu64 ",\"restarts\":%" PRIu64
+            ",\"redundancy_depth\":%d,\"copy_distance\":%d,\"frame_ms\":%.1f,\"jitter_ms\":%.2f,"
+            "\"delay_ms\":%.1f,\"target_delay_ms\":%.1f,\"rate_ppm\":%.0f,\"delay_jumps\":%" PRIu64
+            "}\n",
+            elapsed_s, final ? "true" : "false", s->packets_received, s->packets_lost,
+            s->packets_late, s->packets_duplicate, s->packets_invalid, s->packets_foreign,
+            s->bytes_received, s->frames_total, s->frames_primary, s->frames_red, s->frames_fec,
+            s->frames_plc, s->copies_received, s->copies_used, s->restarts, s->redundancy_depth,
+            s->copy_distance, s->frame_samples / 48.0, s->jitter_ms, s->delay_ms,
+            s->target_delay_ms, s->rate_ppm, s->delay_jumps);
     fflush(out);
 }
 

@@ -10,6 +10,11 @@ packages=(
     libopus-dev portaudio19-dev libsndfile1-dev libspeexdsp-dev libcmocka-dev
     python3
     jackd2 # a JACK server with a dummy backend: real, paced audio devices with no sound card
+    iproute2 # ss: the tests wait for ports to be bound
+    # real peers for tests/interop: ffmpeg (+ffprobe, libopus), gst-launch-1.0
+    # with udpsrc, rtpreddec, rtpjitterbuffer, rtpopusdepay, wavenc (good)
+    # and opusdec, audioconvert, audioresample (base), tshark (+dumpcap)
+    ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good tshark
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(gnuplot-nox)
@@ -33,6 +38,11 @@ export DEBIAN_FRONTEND=noninteractive
 # so no install ever waits for a human (the tests run jackd without it).
 if [[ " ${missing[*]} " == *" jackd2 "* ]]; then
     echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections
+fi
+# wireshark-common (pulled in by tshark) asks whether non-root users may
+# capture; answer "no" ahead of time (the tests capture as root).
+if [[ " ${missing[*]} " == *" tshark "* ]]; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
 fi
 # Fresh machines often have no package lists yet: refresh them once first.
 $sudo apt-get update -qq

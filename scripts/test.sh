@@ -10,6 +10,6 @@ cmake --build "$build" -j"$(nproc)"
 # PortAudio probes ALSA plugins that leak in their constructors (not ours):
 # tests/lsan.supp names them; matching them needs the slow unwinder.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
-export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp
+export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@"

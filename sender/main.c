@@ -26,6 +26,7 @@
 #include "proto/defaults.h"
 #include "proto/rtsp.h"
 #include "proto/sdp.h"
+#include "sender/capture.h"
 #include "sender/rtsp_client.h"
 #include "sender/tx_stream.h"
 
@@ -44,7 +45,9 @@ static void on_signal(int sig)
 
 typedef struct options {
     const char *to;
-    const char *input;
+    const char *input; /* a sound file, or a capture device (from_device) */
+    bool from_device;
+    bool list_devices;
     const char *sdp_out;
     bool loop;
     bool no_control;
@@ -59,7 +62,7 @@ static void usage(void)
 {
     tx_config d;
     tx_config_defaults(&d);
-    printf("Usage: sender --to HOST:PORT --input FILE [options]\n"
+    printf("Usage: sender --to HOST:PORT [--input FILE|DEVICE] [options]\n"
            "       sender --to rtsp://HOST[:PORT]/PATH --input FILE [options]\n"
            "       sender --no-control --to HOST:PORT --input FILE [--sdp-out FILE]\n"
            "Streams audio as Opus over RTP/UDP with redundancy (RFC 2198), set up over\n"
@@ -80,10 +83,14 @@ static void usage(void)
            "                              or receiver --sdp (default: none)\n"
            "\n"
            "Input:\n"
-           "  -i, --input FILE            sound file to send (WAV, FLAC, Ogg, ...; any rate\n"
-           "                              and channel count, resampled to 48 kHz); it plays\n"
+           "  -i, --input FILE|DEVICE     a capture device (an index or part of its name,\n"
+           "                              see --list-devices; default: the system default\n"
+           "                              device), or a sound file (a path or a name with\n"
+           "                              an extension: WAV, FLAC, Ogg, ...; any rate and\n"
+           "                              channel count, resampled to 48 kHz), which plays\n"
            "                              in real time from the moment the first receiver\n"
            "                              accepts it, on through any reconnection\n"
+           "      --list-devices          list the sound devices and exit\n"
            "      --loop                  start the file again when it ends (default: off)\n"
            "\n"
            "Encoding:\n"
@@ -135,6 +142,7 @@ static int parse_options(int argc, char **argv, options *opt)
     static const struct option longopts[] = {
         {"to", required_argument, NULL, 't'},
         {"input", required_argument, NULL, 'i'},
+        {"list-devices", no_argument, NULL, 'L'},
         {"loop", no_argument, NULL, OPT_LOOP},
         {"bitrate", required_argument, NULL, 'b'},
         {"frame", required_argument, NULL, 'f'},
@@ -162,6 +170,9 @@ static int parse_options(int argc, char **argv, options *opt)
         switch (c) {
         case 't':
             opt->to = optarg;
+            break;
+        case 'L':
+            opt->list_devices = true;
             break;
         case 'i':
             opt->input = optarg;
@@ -255,10 +266,17 @@ static int parse_options(int argc, char **argv, options *opt)
     }
     if (optind < argc)
         return cli_usage_error(program, "unexpected argument '%s'", argv[optind]);
-    if (!opt->to)
+    if (!opt->to && !opt->list_devices)
         return cli_usage_error(program, "--to HOST:PORT is required");
+    if (opt->list_devices)
+        return 0;
+    /* A path or a name with an extension is a sound file; anything else
+     * names a capture device, and no --input means the default device. */
     if (!opt->input)
-        return cli_usage_error(program, "--input FILE is required");
+        opt->input = "default";
+    const char *dot = strrchr(opt->input, '.');
+    opt->from_device =
+        !(strchr(opt->input, '/') || (dot && dot[1] && strlen(dot) <= 5 && !strchr(dot, ':')));
     if (opt->sdp_out && !opt->no_control)
         return cli_usage_error(program, "--sdp-out needs --no-control (with the control "
                                         "channel the SDP travels in ANNOUNCE)");
@@ -359,9 +377,24 @@ static int write_sdp_file(const options *opt, const struct sockaddr *dest, sockl
 /* Reads the next frame into PCM: FRAME samples per channel, the last
  * partial frame padded with silence. Returns 1 for a frame, 0 at the end
  * (nothing read), -1 on a read error. *LAST is set on the padded last one. */
-static int read_frame(soundfile_reader *reader, const options *opt, float *pcm, bool *last)
+/* Where the audio comes from: a sound file, paced by our clock, or a
+ * capture device, whose clock paces the sender. */
+typedef struct input_source {
+    soundfile_reader *file;
+    capture *dev;
+} input_source;
+
+#define FRAME_NOT_YET 2 /* read_frame: the device has not delivered the frame yet */
+
+static int read_frame(input_source *src, const options *opt, float *pcm, bool *last)
 {
     const int frame = opt->tx.frame_samples;
+    if (src->dev) {
+        *last = false;
+        int r = capture_read_frame(src->dev, pcm, frame);
+        return r == 0 ? FRAME_NOT_YET : r;
+    }
+    soundfile_reader *reader = src->file;
     long got = soundfile_reader_read(reader, pcm, frame);
     if (got < 0)
         return -1;
@@ -380,6 +413,22 @@ static int read_frame(soundfile_reader *reader, const options *opt, float *pcm, 
         *last = true;
     }
     return 1;
+}
+
+static void close_source(input_source *src)
+{
+    soundfile_reader_close(src->file);
+    if (src->dev) {
+        device_stats ds;
+        capture_stats(src->dev, &ds);
+        if (ds.xrun_events)
+            fprintf(stderr, "%s: capture: %llu overruns (%llu frames lost)\n", program,
+                    (unsigned long long)ds.xrun_events, (unsigned long long)ds.xrun_frames);
+        capture_close(src->dev);
+        device_terminate();
+    }
+    src->file = NULL;
+    src->dev = NULL;
 }
 
 static void print_totals(const options *opt, const tx_stats *s, const char *what,
@@ -410,7 +459,7 @@ static void add_stats(tx_stats *total, const tx_stats *s)
 
 /* ---- plain RTP (--no-control): the stream starts at once ---- */
 
-static int run_plain(options *opt, soundfile_reader *reader, const struct sockaddr *dest,
+static int run_plain(options *opt, input_source *reader, const struct sockaddr *dest,
                      socklen_t dest_len)
 {
     char err[512];
@@ -448,6 +497,12 @@ static int run_plain(options *opt, soundfile_reader *reader, const struct sockad
     bool at_end = false;
     while (!stop_requested && !at_end) {
         int r = read_frame(reader, opt, pcm, &at_end);
+        if (r == FRAME_NOT_YET) {
+            /* the card paces us: sleep until it has delivered a frame */
+            clock_sleep_until(clock_now_ns() +
+                              (int64_t)capture_wait_ms(reader->dev, frame) * NS_PER_MSEC);
+            continue;
+        }
         if (r < 0) {
             fprintf(stderr, "%s: read error in %s\n", program, opt->input);
             exit_code = 1;
@@ -462,8 +517,10 @@ static int run_plain(options *opt, soundfile_reader *reader, const struct sockad
             break;
         }
         /* Absolute deadlines: packet n leaves at start + n frames, whatever
-         * time the encoding took, so a long file never drifts. */
-        clock_sleep_until(start + (int64_t)sent * frame_ns);
+         * time the encoding took, so a long file never drifts. A device's
+         * frame leaves the moment it was captured. */
+        if (!reader->dev)
+            clock_sleep_until(start + (int64_t)sent * frame_ns);
         if (stop_requested)
             break;
         if (sendto(fd, packet, (size_t)len, 0, dest, dest_len) < 0) {
@@ -495,7 +552,7 @@ static int run_plain(options *opt, soundfile_reader *reader, const struct sockad
 
 typedef struct session_run {
     options *opt;
-    soundfile_reader *reader;
+    input_source *reader;
     const struct sockaddr *dest; /* the receiver's TCP address */
     socklen_t dest_len;
     rtsp_client *client;
@@ -713,9 +770,11 @@ static void play_due_frames(session_run *r, float *pcm, int64_t now)
     const int64_t frame_ns = (int64_t)opt->tx.frame_samples * NS_PER_SEC / AL_RATE;
     uint8_t packet[AL_MAX_PACKET];
     while (r->clock_started && !r->input_ended &&
-           now >= r->start + (int64_t)r->frames_read * frame_ns) {
+           (r->reader->dev || now >= r->start + (int64_t)r->frames_read * frame_ns)) {
         bool last = false;
         int got = read_frame(r->reader, opt, pcm, &last);
+        if (got == FRAME_NOT_YET)
+            return;
         if (got < 0) {
             fprintf(stderr, "%s: read error in %s\n", program, opt->input);
             r->fail_code = 1;
@@ -777,7 +836,7 @@ static uint16_t bind_any_port(int fd, int family)
                               : ntohs(((struct sockaddr_in *)&a)->sin_port);
 }
 
-static int run_session(options *opt, soundfile_reader *reader, const struct sockaddr *dest,
+static int run_session(options *opt, input_source *reader, const struct sockaddr *dest,
                        socklen_t dest_len, const char *url)
 {
     char err[512];
@@ -843,6 +902,9 @@ static int run_session(options *opt, soundfile_reader *reader, const struct sock
         int64_t wake = rtsp_client_next_timer(r.client);
         if (r.clock_started && !r.input_ended) {
             int64_t due = r.start + (int64_t)r.frames_read * frame_ns;
+            if (r.reader->dev)
+                due = clock_now_ns() +
+                      (int64_t)capture_wait_ms(r.reader->dev, opt->tx.frame_samples) * NS_PER_MSEC;
             if (due < wake)
                 wake = due;
         }
@@ -917,6 +979,14 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, &opt);
     if (rc != 0)
         return rc;
+    if (opt.list_devices) {
+        char lerr[256];
+        rc = device_list(stdout, lerr, sizeof lerr);
+        if (rc != 0)
+            fprintf(stderr, "%s: %s\n", program, lerr);
+        device_terminate();
+        return rc != 0 ? 1 : 0;
+    }
 
     char err[512];
     net_endpoint ep;
@@ -931,10 +1001,23 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    soundfile_reader *reader = soundfile_reader_open(opt.input, opt.tx.channels, err, sizeof err);
-    if (!reader) {
-        fprintf(stderr, "%s: %s\n", program, err);
-        return 2;
+    input_source source = {0};
+    input_source *reader = &source;
+    if (opt.from_device) {
+        source.dev = capture_open(opt.input, opt.tx.channels, err, sizeof err);
+        if (!source.dev) {
+            fprintf(stderr, "%s: %s\n", program, err);
+            device_terminate();
+            return 2;
+        }
+        if (opt.verbose >= 0)
+            fprintf(stderr, "%s: capturing from %s\n", program, capture_name(source.dev));
+    } else {
+        source.file = soundfile_reader_open(opt.input, opt.tx.channels, err, sizeof err);
+        if (!source.file) {
+            fprintf(stderr, "%s: %s\n", program, err);
+            return 2;
+        }
     }
     cli_random_bytes(&opt.tx.ssrc, sizeof opt.tx.ssrc);
     cli_random_bytes(&opt.tx.first_sequence, sizeof opt.tx.first_sequence);
@@ -944,7 +1027,7 @@ int main(int argc, char **argv)
     tx_stream *probe = tx_stream_create(&opt.tx, err, sizeof err);
     if (!probe) {
         fprintf(stderr, "%s: %s\n", program, err);
-        soundfile_reader_close(reader);
+        close_source(reader);
         return 2;
     }
     tx_stream_destroy(probe);
@@ -959,7 +1042,7 @@ int main(int argc, char **argv)
         if (opt.sdp_out) {
             if (write_sdp_file(&opt, (struct sockaddr *)&dest, dest_len, err, sizeof err) != 0) {
                 fprintf(stderr, "%s: %s\n", program, err);
-                soundfile_reader_close(reader);
+                close_source(reader);
                 return 2;
             }
             if (opt.tx.redundancy > 0 && opt.verbose >= 0)
@@ -972,6 +1055,6 @@ int main(int argc, char **argv)
     } else {
         rc = run_session(&opt, reader, (struct sockaddr *)&dest, dest_len, url);
     }
-    soundfile_reader_close(reader);
+    close_source(reader);
     return rc;
 }

@@ -1,0 +1,30 @@
+/* Audio from a sound device, a frame at a time, on the device's clock.
+ *
+ * The card's capture clock paces the sender: a frame is encoded and sent as
+ * soon as the card has delivered it, so the sender never drifts from the
+ * card and adds no waiting of its own. */
+#ifndef AL_SENDER_CAPTURE_H
+#define AL_SENDER_CAPTURE_H
+
+#include <stddef.h>
+
+#include "audio/device.h"
+
+typedef struct capture capture;
+
+/** Finds SPEC ("default", an index, or part of a name), opens it for
+ *  CHANNELS channels at 48 kHz and starts it. NULL with a reason in ERR. */
+capture *capture_open(const char *spec, int channels, char *err, size_t err_size);
+
+/** Reads one frame of FRAME_SAMPLES into PCM if the card has delivered it.
+ *  Returns 1 (a frame), 0 (not yet), or -1 (the device stopped). */
+int capture_read_frame(capture *c, float *pcm, int frame_samples);
+
+/** Milliseconds until FRAME_SAMPLES will probably be there (for poll). */
+int capture_wait_ms(const capture *c, int frame_samples);
+
+void capture_stats(const capture *c, device_stats *out);
+const char *capture_name(const capture *c);
+void capture_close(capture *c);
+
+#endif
