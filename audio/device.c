@@ -693,3 +693,40 @@ void device_get_info(const device_stream *s, device_info *out)
 {
     *out = s->info;
 }
+
+device_stream *device_open_started(device_dir dir, const char *spec, int channels,
+                                   size_t ring_frames, char *name, size_t name_size, char *err,
+                                   size_t err_size)
+{
+    int index = device_find(spec, dir == DEVICE_INPUT, err, err_size);
+    if (index < 0)
+        return NULL;
+    device_params p = {0};
+    p.device = index;
+    p.channels = channels;
+    p.rate = DEVICE_RATE;
+    p.ring_frames = ring_frames;
+    device_stream *s = device_open(dir, &p, err, err_size);
+    if (!s || device_start(s, err, err_size) != 0) {
+        device_close(s);
+        return NULL;
+    }
+    device_info info;
+    device_get_info(s, &info);
+    int n = snprintf(name, name_size, "device %d '%s' (%s)", info.device, info.name, info.host_api);
+    const char *client = info.jack ? device_jack_client_name() : NULL;
+    for (int ch = 0; client && ch < info.channels && n > 0 && (size_t)n < name_size; ch++)
+        n += snprintf(name + n, name_size - (size_t)n, "%s%s:%s_%d", ch ? " " : "; jack ports ",
+                      client, dir == DEVICE_INPUT ? "in" : "out", ch);
+    return s;
+}
+
+int device_list_command(const char *program)
+{
+    char err[256];
+    int rc = device_list(stdout, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "%s: %s\n", program, err);
+    device_terminate();
+    return rc != 0 ? 1 : 0;
+}

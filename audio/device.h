@@ -156,6 +156,18 @@ typedef struct device_info {
 
 void device_get_info(const device_stream *s, device_info *out);
 
+/** Finds SPEC (see device_find), opens it in direction DIR for CHANNELS
+ *  at DEVICE_RATE with a ring of RING_FRAMES, and starts it. NAME receives
+ *  "device N 'NAME' (HOST API)" and, on JACK, "; jack ports CLIENT:in_0 ..."
+ *  so scripts can wire it. NULL with a one-line reason in ERR. */
+device_stream *device_open_started(device_dir dir, const char *spec, int channels,
+                                   size_t ring_frames, char *name, size_t name_size, char *err,
+                                   size_t err_size);
+
+/** --list-devices for a program: the list on stdout, a reason on stderr
+ *  prefixed with PROGRAM. Returns the exit status (0, or 1). */
+int device_list_command(const char *program);
+
 /** The JACK client name PortAudio registered this process as ("PortAudio",
  *  "PortAudio-01", ...), so scripts can wire ports with jack_connect; NULL
  *  when the JACK host API is not running. Ports are named CLIENT:in_N and

@@ -90,6 +90,12 @@ int cli_parse_fraction(const char *text, double *out)
     return 0;
 }
 
+bool cli_looks_like_file(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return strchr(name, '/') || (dot && dot[1] && strlen(dot) <= 5 && !strchr(dot, ':'));
+}
+
 void cli_random_bytes(void *buf, size_t len)
 {
     if (getrandom(buf, len, 0) == (ssize_t)len)

@@ -2,6 +2,7 @@
 #ifndef AL_COMMON_CLI_H
 #define AL_COMMON_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,11 @@ int cli_parse_int(const char *text, long min, long max, long *out);
 
 /** "0.2", "20%", "20" (a number above 1 is a percentage) -> 0..1. */
 int cli_parse_fraction(const char *text, double *out);
+
+/** True when NAME names a sound file rather than a sound device: it holds
+ *  a '/' or ends in an extension ("talk.flac", "./x"); devices are
+ *  "default", "3", "system", "jack:system". */
+bool cli_looks_like_file(const char *name);
 
 /** Fills BUF with LEN random bytes from the kernel (getrandom, then
  *  /dev/urandom). Falls back to the clock and PID if both fail. */

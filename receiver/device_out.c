@@ -27,41 +27,25 @@ struct device_out {
     size_t capacity;
     bool have_level;
     double level_error_s; /* averaged ring level minus target, seconds */
-    int64_t writes;
     char name[320];
     uint64_t dropped;
 };
 
 device_out *device_out_open(const char *spec, int channels, char *err, size_t err_size)
 {
-    int index = device_find(spec, false, err, err_size);
-    if (index < 0)
-        return NULL;
     device_out *d = calloc(1, sizeof *d);
     if (!d) {
         snprintf(err, err_size, "out of memory");
         return NULL;
     }
-    device_params p = {0};
-    p.device = index;
-    p.channels = channels;
-    p.rate = AL_RATE;
-    p.ring_frames = (size_t)AL_RATE * RING_MS / 1000;
-    d->stream = device_open(DEVICE_OUTPUT, &p, err, err_size);
-    if (!d->stream || device_start(d->stream, err, err_size) != 0) {
-        device_close(d->stream);
+    d->stream = device_open_started(DEVICE_OUTPUT, spec, channels, (size_t)AL_RATE * RING_MS / 1000,
+                                    d->name, sizeof d->name, err, err_size);
+    if (!d->stream) {
         free(d);
         return NULL;
     }
     device_info info;
     device_get_info(d->stream, &info);
-    int n = snprintf(d->name, sizeof d->name, "device %d '%s' (%s)", info.device, info.name,
-                     info.host_api);
-    /* JACK port names, so that scripts can wire them with jack_connect */
-    const char *client = info.jack ? device_jack_client_name() : NULL;
-    for (int ch = 0; client && ch < info.channels && n > 0 && (size_t)n < sizeof d->name; ch++)
-        n += snprintf(d->name + n, sizeof d->name - (size_t)n, "%s%s:out_%d",
-                      ch ? " " : "; jack ports ", client, ch);
     d->capacity = info.ring_frames;
     return d;
 }

@@ -142,15 +142,6 @@ static int parse_seconds_ns(const char *text, int64_t *ns)
     return 0;
 }
 
-/* A path (a '/') or a name with an extension is a file (and a wrong
- * extension is then reported as such); anything else names a device:
- * "default", "3", "system", "jack:system". */
-static bool looks_like_file(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    return strchr(name, '/') || (dot && dot[1] && strlen(dot) <= 5 && !strchr(dot, ':'));
-}
-
 static int parse_options(int argc, char **argv, options *opt)
 {
     enum {
@@ -262,7 +253,7 @@ static int parse_options(int argc, char **argv, options *opt)
      * device, and no --output means the system's default device. */
     if (!opt->output)
         opt->output = "default";
-    opt->to_device = !looks_like_file(opt->output);
+    opt->to_device = !cli_looks_like_file(opt->output);
     /* A sound card has a clock of its own, which the playout follows; a
      * file gets the sender's timeline sample for sample. */
     opt->rx.adaptive_rate = opt->to_device;
@@ -943,14 +934,8 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, &opt);
     if (rc != 0)
         return rc;
-    if (opt.list_devices) {
-        char lerr[256];
-        rc = device_list(stdout, lerr, sizeof lerr);
-        if (rc != 0)
-            fprintf(stderr, "%s: %s\n", program, lerr);
-        device_terminate();
-        return rc != 0 ? 1 : 0;
-    }
+    if (opt.list_devices)
+        return device_list_command(program);
 
     char err[512];
     net_endpoint ep;

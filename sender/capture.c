@@ -16,34 +16,17 @@ struct capture {
 
 capture *capture_open(const char *spec, int channels, char *err, size_t err_size)
 {
-    int index = device_find(spec, true, err, err_size);
-    if (index < 0)
-        return NULL;
     capture *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, err_size, "out of memory");
         return NULL;
     }
-    device_params p = {0};
-    p.device = index;
-    p.channels = channels;
-    p.rate = AL_RATE;
-    p.ring_frames = (size_t)AL_RATE * RING_MS / 1000;
-    c->stream = device_open(DEVICE_INPUT, &p, err, err_size);
-    if (!c->stream || device_start(c->stream, err, err_size) != 0) {
-        device_close(c->stream);
+    c->stream = device_open_started(DEVICE_INPUT, spec, channels, (size_t)AL_RATE * RING_MS / 1000,
+                                    c->name, sizeof c->name, err, err_size);
+    if (!c->stream) {
         free(c);
         return NULL;
     }
-    device_info info;
-    device_get_info(c->stream, &info);
-    int n = snprintf(c->name, sizeof c->name, "device %d '%s' (%s)", info.device, info.name,
-                     info.host_api);
-    /* JACK port names, so that scripts can wire them with jack_connect */
-    const char *client = info.jack ? device_jack_client_name() : NULL;
-    for (int ch = 0; client && ch < info.channels && n > 0 && (size_t)n < sizeof c->name; ch++)
-        n += snprintf(c->name + n, sizeof c->name - (size_t)n, "%s%s:in_%d",
-                      ch ? " " : "; jack ports ", client, ch);
     return c;
 }
 

@@ -274,9 +274,7 @@ static int parse_options(int argc, char **argv, options *opt)
      * names a capture device, and no --input means the default device. */
     if (!opt->input)
         opt->input = "default";
-    const char *dot = strrchr(opt->input, '.');
-    opt->from_device =
-        !(strchr(opt->input, '/') || (dot && dot[1] && strlen(dot) <= 5 && !strchr(dot, ':')));
+    opt->from_device = !cli_looks_like_file(opt->input);
     if (opt->sdp_out && !opt->no_control)
         return cli_usage_error(program, "--sdp-out needs --no-control (with the control "
                                         "channel the SDP travels in ANNOUNCE)");
@@ -979,14 +977,8 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, &opt);
     if (rc != 0)
         return rc;
-    if (opt.list_devices) {
-        char lerr[256];
-        rc = device_list(stdout, lerr, sizeof lerr);
-        if (rc != 0)
-            fprintf(stderr, "%s: %s\n", program, lerr);
-        device_terminate();
-        return rc != 0 ? 1 : 0;
-    }
+    if (opt.list_devices)
+        return device_list_command(program);
 
     char err[512];
     net_endpoint ep;
