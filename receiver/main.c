@@ -106,7 +106,8 @@ static void usage(void)
            "                              default device), or write FILE (.wav or .flac,\n"
            "                              48 kHz);\n"
            "                              successive sessions continue the same file\n"
-           "  -c, --channels N            1 or 2 (default: as the first stream)\n"
+           "  -c, --channels N            1 or 2 (default: a file as the first stream, a\n"
+           "                              device in stereo)\n"
            "      --list-devices          list the sound devices and exit\n"
            "\n"
            "Playout:\n"
@@ -346,15 +347,9 @@ static int ensure_sink(receiver *r, int channels)
         if (r->dev)
             return 0; /* it keeps the first stream's channel count */
         char err[512];
-        if (!r->rx) {
-            /* start-up: only make sure the device exists, so a wrong name
-             * fails at once; it opens when a stream begins */
-            if (device_find(r->opt->output, false, err, sizeof err) < 0) {
-                fprintf(stderr, "%s: %s\n", program, err);
-                return -1;
-            }
-            return 0;
-        }
+        /* Opened at start-up and kept running (idle, it plays silence):
+         * opening a device takes up to a few hundred ms, which must not
+         * hold up the first packets of a session. */
         r->dev = device_out_open(r->opt->output, channels, err, sizeof err);
         if (!r->dev) {
             fprintf(stderr, "%s: %s\n", program, err);
@@ -565,7 +560,11 @@ static void session_start(receiver *r, int c)
     rx_config cfg = r->opt->rx;
     cfg.opus_pt = st->opus_pt;
     cfg.red_pt = st->red_pt;
-    if (cfg.channels == 0) {
+    if (r->dev) {
+        /* the device's channels, whatever the stream's (Opus decodes mono
+         * to stereo and back) */
+        cfg.channels = r->sink_channels;
+    } else if (cfg.channels == 0) {
         /* One file for all sessions: once audio is in it, later sessions
          * are decoded to its channel count. */
         bool file_started = r->sink && file_sink_written(r->sink) > 0;
@@ -962,9 +961,14 @@ int main(int argc, char **argv)
         }
     }
     rc = open_sockets(&r, &ep);
-    if (rc == 0 && ensure_sink(&r, opt.rx.channels > 0 ? opt.rx.channels : 1) != 0)
+    /* A device opens in stereo unless told (a mono stream plays on both
+     * sides); a file is created mono and again with the stream's channels. */
+    int first_channels = opt.rx.channels > 0 ? opt.rx.channels : opt.to_device ? 2 : 1;
+    if (rc == 0 && ensure_sink(&r, first_channels) != 0)
         rc = 2;
     if (rc == 0 && !r.srv) {
+        if (r.dev)
+            opt.rx.channels = r.sink_channels;
         r.rx = rx_stream_create(&opt.rx, err, sizeof err);
         if (!r.rx) {
             fprintf(stderr, "%s: %s\n", program, err);
