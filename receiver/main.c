@@ -486,15 +486,18 @@ static rx_stats total_stats(const receiver *r)
 
 static void handle_packet(receiver *r, const uint8_t *buf, size_t n, int64_t now)
 {
+    /* With a device, frames are decided a lead ahead of playing (play_due):
+     * arrivals are stamped on that same shifted clock. */
+    int64_t media = r->dev ? now + device_out_lead_ns(r->dev, frame_ns_of(r)) : now;
     /* Frames due before this packet arrived are played first. */
     play_due(r, now, false);
-    enum rx_packet_result res = rx_stream_packet(r->rx, buf, n, now);
+    enum rx_packet_result res = rx_stream_packet(r->rx, buf, n, media);
     if (res == RX_PACKET_NEW_SOURCE) {
         if (r->opt->verbose >= 0)
             fprintf(stderr, "%s: a new stream begins (sender restarted)\n", program);
         play_due(r, now, true);
         rx_stream_restart(r->rx);
-        res = rx_stream_packet(r->rx, buf, n, now);
+        res = rx_stream_packet(r->rx, buf, n, media);
     }
     if (res == RX_PACKET_ACCEPTED) {
         if (r->last_packet == 0 && r->opt->verbose >= 0)
@@ -529,10 +532,7 @@ static void handle_datagrams(receiver *r)
                 continue;
             }
         }
-        /* With a device, frames are decided a lead ahead (play_due):
-         * arrivals are stamped on that same shifted clock. */
-        int64_t media = r->dev ? now + device_out_lead_ns(r->dev, frame_ns_of(r)) : now;
-        handle_packet(r, buf, (size_t)n, media);
+        handle_packet(r, buf, (size_t)n, now);
         if (r->failed)
             return;
     }

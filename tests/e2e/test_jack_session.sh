@@ -8,7 +8,7 @@
 #    rate steering stretches time by up to 0.5 % while it settles);
 #  - the lag between the two channels is the end-to-end delay, printed with
 #    its parts (tools/latbench.sh runs this for several frame sizes);
-#  - at most 5 % of packets came too late to play (measured 0.3-1 % run
+#  - at most 5 % of packets came too late to play (measured 0 run
 #    alone; the dummy server wakes late on a loaded machine, and its
 #    capture bursts reach the receiver as jitter it has to learn first).
 # Env: FRAME (ms, default 20), JACK_PERIOD (default 1024).
