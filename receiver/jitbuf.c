@@ -51,10 +51,12 @@ enum jb_put_result jb_put(jitbuf *jb, uint32_t ts, const uint8_t *data, size_t l
         jb->head = ext;
         offset = 0;
     }
-    if (offset < 0)
-        return JB_PUT_LATE;
+    /* Off the grid is checked first: a frame that is both early or late
+     * and off the grid says the timeline moved, not that it came late. */
     if (offset % JB_GRANULE != 0)
         return JB_PUT_MISALIGNED;
+    if (offset < 0)
+        return JB_PUT_LATE;
     if (offset + duration > JB_WINDOW)
         return JB_PUT_TOO_FAR;
 

@@ -339,6 +339,14 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
     case JB_PUT_TOO_FAR:
         return RX_PACKET_NEW_SOURCE;
     case JB_PUT_MISALIGNED:
+        /* A primary off the 2.5 ms grid of the frames so far: the sender's
+         * timeline moved (GStreamer's opusenc stamps its first packet 312
+         * samples early, for the pre-skip). Start the stream over from this
+         * packet rather than refusing every one that follows. A copy off
+         * the grid is just dropped. */
+        if (source == JB_SOURCE_PRIMARY)
+            return RX_PACKET_NEW_SOURCE;
+        return RX_PACKET_DROPPED;
     case JB_PUT_INVALID:
     default:
         if (source == JB_SOURCE_PRIMARY)

@@ -403,6 +403,53 @@ static void test_foreign_and_garbage_dropped(void **state)
     rx_stream_destroy(rx);
 }
 
+static void test_first_packet_off_grid(void **state)
+{
+    (void)state;
+    /* GStreamer's opusenc: the first packet's timestamp is 312 samples
+     * (the pre-skip) before the grid of all that follow. The stream starts
+     * over on the second packet instead of refusing the rest. */
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 0;
+    encode(&cfg, 50);
+    for (int i = 0; i < 50; i++) {
+        uint32_t ts = 100000u + (i == 0 ? 0u : 648u + (uint32_t)(i - 1) * 960u);
+        packets[i].data[4] = (uint8_t)(ts >> 24);
+        packets[i].data[5] = (uint8_t)(ts >> 16);
+        packets[i].data[6] = (uint8_t)(ts >> 8);
+        packets[i].data[7] = (uint8_t)ts;
+    }
+    rx_config rc;
+    rx_config_defaults(&rc);
+    rc.channels = 1;
+    rc.adaptive_rate = false;
+    char err[128];
+    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
+    static float pcm[5760];
+    rx_frame_info info;
+    int restarts = 0;
+    int64_t t = 0;
+    for (int i = 0; i < 50; i++, t += 20 * MS) {
+        while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
+            ;
+        enum rx_packet_result r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        if (r == RX_PACKET_NEW_SOURCE) {
+            while (rx_stream_pull(rx, t, true, pcm, &info) > 0)
+                ;
+            rx_stream_restart(rx);
+            restarts++;
+            r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        }
+        assert_int_equal(r, RX_PACKET_ACCEPTED);
+    }
+    rx_stats s = rx_stream_stats(rx);
+    assert_int_equal(restarts, 1);
+    assert_int_equal(s.packets_invalid, 0);
+    assert_int_equal(s.packets_received, 50);
+    rx_stream_destroy(rx);
+}
+
 static void test_speculative_tail(void **state)
 {
     (void)state;
@@ -453,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_reordering_and_duplicates),
         cmocka_unit_test(test_duplicates_counted),
         cmocka_unit_test(test_foreign_and_garbage_dropped),
+        cmocka_unit_test(test_first_packet_off_grid),
         cmocka_unit_test(test_speculative_tail),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
