@@ -108,6 +108,10 @@ static void usage(void)
            "      --redundancy-bitrate R  bitrate of the copies, or auto (default auto:\n"
            "                              7.5k for frames of 10 ms and more; for 2.5 and\n"
            "                              5 ms frames the primary packets themselves)\n"
+           "      --redundancy-offsets L  which earlier frames the copies are of, e.g. 1,3\n"
+           "                              (sets the number of copies; default 1,2): spread\n"
+           "                              copies survive bursts of loss but make the\n"
+           "                              receiver wait for the oldest\n"
            "      --fec                   Opus in-band FEC (LBRR) in the primary (default off)\n"
            "      --loss-percent N        expected loss told to the encoder, 0..100\n"
            "                              (default 0; 20 with in-band FEC)\n"
@@ -133,6 +137,7 @@ static int parse_options(int argc, char **argv, options *opt)
         OPT_COMPLEXITY,
         OPT_APPLICATION,
         OPT_RED_BITRATE,
+        OPT_RED_OFFSETS,
         OPT_FEC,
         OPT_LOSS,
         OPT_NO_CONTROL,
@@ -151,6 +156,7 @@ static int parse_options(int argc, char **argv, options *opt)
         {"application", required_argument, NULL, OPT_APPLICATION},
         {"redundancy", required_argument, NULL, 'r'},
         {"redundancy-bitrate", required_argument, NULL, OPT_RED_BITRATE},
+        {"redundancy-offsets", required_argument, NULL, OPT_RED_OFFSETS},
         {"fec", no_argument, NULL, OPT_FEC},
         {"loss-percent", required_argument, NULL, OPT_LOSS},
         {"no-control", no_argument, NULL, OPT_NO_CONTROL},
@@ -228,6 +234,31 @@ static int parse_options(int argc, char **argv, options *opt)
                 return cli_usage_error(
                     program, "--redundancy-bitrate '%s': expected auto or 6k to 510k", optarg);
             break;
+        case OPT_RED_OFFSETS: {
+            /* "1,3": copies of the frames 1 and 3 back */
+            char list[64];
+            snprintf(list, sizeof list, "%s", optarg);
+            int count = 0;
+            for (char *save = NULL, *item = strtok_r(list, ",", &save); item;
+                 item = strtok_r(NULL, ",", &save)) {
+                if (count == TX_MAX_REDUNDANCY ||
+                    cli_parse_int(item, 1, TX_MAX_COPY_DISTANCE, &value) != 0)
+                    return cli_usage_error(program,
+                                           "--redundancy-offsets '%s': expected up to %d "
+                                           "distinct frame distances from 1 to %d, e.g. 1,3",
+                                           optarg, TX_MAX_REDUNDANCY, TX_MAX_COPY_DISTANCE);
+                opt->tx.copy_offsets[count++] = (int)value;
+            }
+            for (int i = 0; i < count; i++)
+                for (int j = 0; j < i; j++)
+                    if (opt->tx.copy_offsets[i] == opt->tx.copy_offsets[j])
+                        return cli_usage_error(
+                            program, "--redundancy-offsets '%s': distances repeat", optarg);
+            if (count == 0)
+                return cli_usage_error(program, "--redundancy-offsets '%s': empty", optarg);
+            opt->tx.redundancy = count;
+            break;
+        }
         case OPT_FEC:
             opt->tx.fec = true;
             break;

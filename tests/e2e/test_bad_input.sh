@@ -23,6 +23,8 @@ expect_usage_error "sender bad frame" "--frame" "$SENDER" --to 127.0.0.1:$port -
 expect_usage_error "sender bad bitrate" "--bitrate" "$SENDER" --to 127.0.0.1:$port --input "$clip" --bitrate lots
 expect_usage_error "sender bad channels" "--channels" "$SENDER" --to 127.0.0.1:$port --input "$clip" -c 3
 expect_usage_error "sender bad redundancy" "--redundancy" "$SENDER" --to 127.0.0.1:$port --input "$clip" -r 9
+expect_usage_error "sender repeated copy offsets" "--redundancy-offsets" "$SENDER" --to 127.0.0.1:$port --input "$clip" --redundancy-offsets 1,1
+expect_usage_error "sender copy offset too far" "--redundancy-offsets" "$SENDER" --to 127.0.0.1:$port --input "$clip" --redundancy-offsets 2,9
 expect_usage_error "sender unknown option" "unknown option" "$SENDER" --to 127.0.0.1:$port --input "$clip" --bogus
 expect_usage_error "sender missing value" "needs a value" "$SENDER" --to 127.0.0.1:$port --input
 expect_usage_error "sender bad port" "port" "$SENDER" --to 127.0.0.1:99999 --input "$clip"
