@@ -21,45 +21,9 @@ if [[ -z ${AL_JACK_EXCLUSIVE:-} ]]; then
     exec "$AL_SRC/scripts/jack.sh" exclusive bash "$0" "$@"
 fi
 source "$(dirname "$0")/lib.sh"
-DEVTOOL=$AL_BIN/tools/devtool/devtool
-JACK=$AL_SRC/scripts/jack.sh
+source "$(dirname "$0")/jack_lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac
-
-export JACK_DEFAULT_SERVER="al-e2e-device-$$"
-export JACK_NO_START_SERVER=1 # a client must never start a server of its own
-export JACK_STATE_DIR=$WORK
-# 1024 frames: 256 can xrun on two busy cores (ctest -j2), which is JACK's
-# business, not the device layer's. JACK_PERIOD=256 tries the smaller one.
-export JACK_PERIOD=${JACK_PERIOD:-1024}
-# Only JACK's devices: an ALSA configuration with one PCM that cannot open
-# (PortAudio 19.6 asserts if every ALSA device it finds opens) keeps PortAudio
-# from probing the machine's ALSA plugins, which is slow, noisy and leaves
-# allocations LeakSanitizer reports once the plugin libraries are unloaded.
-printf 'pcm.al_unopenable { type hw card 99 }\n' >"$WORK/alsa.conf"
-export ALSA_CONFIG_PATH=$WORK/alsa.conf
-
-stop_all() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    "$JACK" stop || true
-    cleanup
-}
-trap stop_all EXIT
-
-"$JACK" start || fail "the JACK dummy server did not start"
-
-# Waits until FILE has a line matching PATTERN while process PID lives.
-wait_line() {
-    local file=$1 pattern=$2 pid=$3
-    for _ in $(seq 100); do
-        grep -q "$pattern" "$file" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || fail "devtool exited early: $(cat "$file")"
-        sleep 0.1
-    done
-    fail "no '$pattern' from devtool in 10 s: $(cat "$file")"
-}
-
-# The JACK port names devtool printed on its "VERB ..." line.
-ports_of() { grep "$2" "$1" | sed -n 's/.*; jack ports //p'; }
+start_jack device
 
 # A key=value counter from devtool's "DIR stats:" line.
 stat_of() { grep "$2 stats:" "$1" | grep -o " $3=[0-9]*" | cut -d= -f2; }

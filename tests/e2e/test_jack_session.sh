@@ -16,35 +16,10 @@ if [[ -z ${AL_JACK_EXCLUSIVE:-} ]]; then
     exec "$AL_SRC/scripts/jack.sh" exclusive bash "$0" "$@"
 fi
 source "$(dirname "$0")/lib.sh"
-DEVTOOL=$AL_BIN/tools/devtool/devtool
-JACK=$AL_SRC/scripts/jack.sh
+source "$(dirname "$0")/jack_lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac
 frame=${FRAME:-20}
-
-export JACK_DEFAULT_SERVER="al-e2e-session-$$"
-export JACK_NO_START_SERVER=1
-export JACK_STATE_DIR=$WORK
-export JACK_PERIOD=${JACK_PERIOD:-1024}
-printf 'pcm.al_unopenable { type hw card 99 }\n' >"$WORK/alsa.conf"
-export ALSA_CONFIG_PATH=$WORK/alsa.conf
-stop_all() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    "$JACK" stop || true
-    cleanup
-}
-trap stop_all EXIT
-"$JACK" start || fail "the JACK dummy server did not start"
-
-wait_line() {
-    local file=$1 pattern=$2 pid=$3
-    for _ in $(seq 150); do
-        grep -q "$pattern" "$file" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || fail "$file: exited early: $(cat "$file")"
-        sleep 0.1
-    done
-    fail "no '$pattern' in $file in 15 s: $(cat "$file")"
-}
-ports_of() { grep "$2" "$1" | sed -n 's/.*; jack ports //p' | head -1; }
+start_jack session
 
 read -r port < <(free_ports 1)
 "$DEVTOOL" --record "$WORK/rec.wav" --input jack:system --channels 2 --seconds 60 \
