@@ -1,5 +1,6 @@
 /* RTSP/1.0 message parser and writers, Transport, Session and URL (RFC 2326). */
 #include "proto/rtsp.h"
+#include "proto/text.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -9,21 +10,6 @@ enum { ST_HEAD = 0, ST_BODY, ST_FRAME, ST_SKIP };
 
 /* ---- Character helpers: ASCII only, so the locale never matters ---- */
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-static bool is_blank(int c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static bool is_alpha(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -31,9 +17,9 @@ static bool is_alpha(int c)
 
 static int hex_value(int c)
 {
-    if (is_digit(c))
+    if (text_is_digit(c))
         return c - '0';
-    c = lower(c);
+    c = text_lower(c);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
@@ -45,44 +31,13 @@ static bool is_token_char(int c)
     return strchr("()<>@,;:\\\"/[]?={}", c) == NULL;
 }
 
-static bool equal_nocase(const char *a, const char *b)
-{
-    while (*a && lower((unsigned char)*a) == lower((unsigned char)*b)) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
-
-/* True when [S, S+N) equals WORD, ignoring ASCII case. */
-static bool span_is(const char *s, size_t n, const char *word)
-{
-    size_t wn = strlen(word);
-    if (n != wn)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (lower((unsigned char)s[i]) != lower((unsigned char)word[i]))
-            return false;
-    }
-    return true;
-}
-
-/* Narrows [*S, *E) to drop spaces and tabs on both sides. */
-static void trim_span(const char **s, const char **e)
-{
-    while (*s < *e && is_blank(**s))
-        (*s)++;
-    while (*e > *s && is_blank((*e)[-1]))
-        (*e)--;
-}
-
 /* In-place trim of a NUL-terminated string; returns the new start. */
 static char *trim_inplace(char *s)
 {
-    while (is_blank(*s))
+    while (text_is_blank(*s))
         s++;
     char *e = s + strlen(s);
-    while (e > s && is_blank(e[-1]))
+    while (e > s && text_is_blank(e[-1]))
         e--;
     *e = '\0';
     return s;
@@ -97,7 +52,7 @@ static int64_t parse_decimal(const char *s, size_t n, int64_t limit)
         return -1;
     int64_t v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_digit((unsigned char)s[i]))
+        if (!text_is_digit((unsigned char)s[i]))
             return -1;
         if (v <= limit)
             v = v * 10 + (s[i] - '0');
@@ -406,7 +361,7 @@ const char *rtsp_header(const rtsp_message *msg, const char *name)
     if (!msg || !name)
         return NULL;
     for (size_t i = 0; i < msg->header_count; i++) {
-        if (equal_nocase(msg->headers[i].name, name))
+        if (text_equal_nocase(msg->headers[i].name, name))
             return msg->headers[i].value;
     }
     return NULL;
@@ -416,18 +371,18 @@ const char *rtsp_header(const rtsp_message *msg, const char *name)
  * another well-formed version is answered 505, anything else is a bad line. */
 static int check_version(const char *v)
 {
-    if (equal_nocase(v, "RTSP/1.0"))
+    if (text_equal_nocase(v, "RTSP/1.0"))
         return RTSP_OK;
     const char *s = v;
     while (is_alpha((unsigned char)*s))
         s++;
-    if (s == v || *s++ != '/' || !is_digit((unsigned char)*s))
+    if (s == v || *s++ != '/' || !text_is_digit((unsigned char)*s))
         return RTSP_ERR_START_LINE;
-    while (is_digit((unsigned char)*s))
+    while (text_is_digit((unsigned char)*s))
         s++;
-    if (*s++ != '.' || !is_digit((unsigned char)*s))
+    if (*s++ != '.' || !text_is_digit((unsigned char)*s))
         return RTSP_ERR_START_LINE;
-    while (is_digit((unsigned char)*s))
+    while (text_is_digit((unsigned char)*s))
         s++;
     return *s ? RTSP_ERR_START_LINE : RTSP_ERR_VERSION;
 }
@@ -436,12 +391,12 @@ static int check_version(const char *v)
 static char *next_token(char **s)
 {
     char *p = *s;
-    while (is_blank(*p))
+    while (text_is_blank(*p))
         p++;
     if (!*p)
         return NULL;
     char *tok = p;
-    while (*p && !is_blank(*p))
+    while (*p && !text_is_blank(*p))
         p++;
     if (*p)
         *p++ = '\0';
@@ -452,7 +407,7 @@ static char *next_token(char **s)
 static int parse_start_line(rtsp_message *m, char *line)
 {
     char *s = line;
-    while (is_blank(*s))
+    while (text_is_blank(*s))
         s++;
     if (strncmp(s, "RTSP/", 5) == 0 || strncmp(s, "rtsp/", 5) == 0) {
         /* Status-Line = RTSP-Version SP Status-Code SP Reason-Phrase */
@@ -460,10 +415,10 @@ static int parse_start_line(rtsp_message *m, char *line)
         int st = check_version(version);
         if (st != RTSP_OK)
             return st;
-        while (is_blank(*s))
+        while (text_is_blank(*s))
             s++;
-        if (!is_digit((unsigned char)s[0]) || !is_digit((unsigned char)s[1]) ||
-            !is_digit((unsigned char)s[2]) || (s[3] && !is_blank(s[3])))
+        if (!text_is_digit((unsigned char)s[0]) || !text_is_digit((unsigned char)s[1]) ||
+            !text_is_digit((unsigned char)s[2]) || (s[3] && !text_is_blank(s[3])))
             return RTSP_ERR_START_LINE;
         if (s[0] == '0')
             return RTSP_ERR_START_LINE;
@@ -516,7 +471,7 @@ static int end_of_head(rtsp_parser *p)
         *nl = '\0';
         if (nl > line && nl[-1] == '\r')
             nl[-1] = '\0';
-        if (is_blank(*line)) {
+        if (text_is_blank(*line)) {
             /* Obsolete folding (RFC 2616 2.2): the value continues. */
             if (!last) {
                 header_status = header_status ? header_status : RTSP_ERR_HEADER;
@@ -566,7 +521,7 @@ static int end_of_head(rtsp_parser *p)
     int length_status = RTSP_OK;
     bool seen = false;
     for (size_t i = 0; i < m->header_count; i++) {
-        if (!equal_nocase(m->headers[i].name, "Content-Length"))
+        if (!text_equal_nocase(m->headers[i].name, "Content-Length"))
             continue;
         const char *v = m->headers[i].value;
         int64_t n = parse_decimal(v, strlen(v), RTSP_MAX_BODY);
@@ -727,7 +682,7 @@ static bool valid_header(const rtsp_header_field *h)
     if (strpbrk(h->value, "\r\n"))
         return false;
     /* The writer adds these itself; a second copy would contradict it. */
-    return !equal_nocase(h->name, "CSeq") && !equal_nocase(h->name, "Content-Length");
+    return !text_equal_nocase(h->name, "CSeq") && !text_equal_nocase(h->name, "Content-Length");
 }
 
 static int write_tail(out_buf *o, long cseq, const rtsp_header_field *headers, size_t n_headers,
@@ -846,52 +801,43 @@ static enum rtsp_mode parse_mode(const char *s, const char *e)
         while (t < e && *t != ',')
             t++;
         const char *ws = s, *we = t;
-        trim_span(&ws, &we);
-        if (span_is(ws, (size_t)(we - ws), "record") || span_is(ws, (size_t)(we - ws), "receive"))
+        text_trim_span(&ws, &we);
+        if (text_span_is(ws, (size_t)(we - ws), "record") ||
+            text_span_is(ws, (size_t)(we - ws), "receive"))
             mode = RTSP_MODE_RECORD;
-        else if (span_is(ws, (size_t)(we - ws), "play") && mode != RTSP_MODE_RECORD)
+        else if (text_span_is(ws, (size_t)(we - ws), "play") && mode != RTSP_MODE_RECORD)
             mode = RTSP_MODE_PLAY;
         s = t < e ? t + 1 : e;
     }
     return mode;
 }
 
-static bool copy_span(char *dst, size_t cap, const char *s, const char *e)
-{
-    size_t n = (size_t)(e - s);
-    if (n >= cap)
-        return false;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-    return true;
-}
-
 static bool parse_profile(const char *s, const char *e, rtsp_transport *out)
 {
     /* RTP/<profile>[/<lower>] */
     const char *slash = memchr(s, '/', (size_t)(e - s));
-    if (!slash || !span_is(s, (size_t)(slash - s), "RTP"))
+    if (!slash || !text_span_is(s, (size_t)(slash - s), "RTP"))
         return false;
     const char *p = slash + 1;
     const char *slash2 = memchr(p, '/', (size_t)(e - p));
     const char *pe = slash2 ? slash2 : e;
     size_t pn = (size_t)(pe - p);
-    if (span_is(p, pn, "AVP"))
+    if (text_span_is(p, pn, "AVP"))
         out->profile = RTSP_PROFILE_AVP;
-    else if (span_is(p, pn, "AVPF"))
+    else if (text_span_is(p, pn, "AVPF"))
         out->profile = RTSP_PROFILE_AVPF;
-    else if (span_is(p, pn, "SAVP"))
+    else if (text_span_is(p, pn, "SAVP"))
         out->profile = RTSP_PROFILE_SAVP;
-    else if (span_is(p, pn, "SAVPF"))
+    else if (text_span_is(p, pn, "SAVPF"))
         out->profile = RTSP_PROFILE_SAVPF;
     else
         return false;
     out->lower = RTSP_LOWER_UDP;
     if (slash2) {
         const char *l = slash2 + 1;
-        if (span_is(l, (size_t)(e - l), "UDP"))
+        if (text_span_is(l, (size_t)(e - l), "UDP"))
             out->lower = RTSP_LOWER_UDP;
-        else if (span_is(l, (size_t)(e - l), "TCP"))
+        else if (text_span_is(l, (size_t)(e - l), "TCP"))
             out->lower = RTSP_LOWER_TCP;
         else
             return false;
@@ -903,37 +849,37 @@ static bool parse_transport_param(const char *s, const char *e, rtsp_transport *
 {
     const char *eq = memchr(s, '=', (size_t)(e - s));
     const char *ns = s, *ne = eq ? eq : e;
-    trim_span(&ns, &ne);
+    text_trim_span(&ns, &ne);
     size_t nn = (size_t)(ne - ns);
     const char *vs = eq ? eq + 1 : e, *ve = e;
-    trim_span(&vs, &ve);
+    text_trim_span(&vs, &ve);
     if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"') {
         vs++;
         ve--;
     }
-    if (span_is(ns, nn, "unicast")) {
+    if (text_span_is(ns, nn, "unicast")) {
         out->cast = RTSP_CAST_UNICAST;
-    } else if (span_is(ns, nn, "multicast")) {
+    } else if (text_span_is(ns, nn, "multicast")) {
         out->cast = RTSP_CAST_MULTICAST;
     } else if (!eq) {
         /* append, a bare destination, or something new: nothing we need. */
-    } else if (span_is(ns, nn, "client_port")) {
+    } else if (text_span_is(ns, nn, "client_port")) {
         if (!parse_port_range(vs, ve, &out->client_port))
             return false;
         out->has_client_port = true;
-    } else if (span_is(ns, nn, "server_port")) {
+    } else if (text_span_is(ns, nn, "server_port")) {
         if (!parse_port_range(vs, ve, &out->server_port))
             return false;
         out->has_server_port = true;
-    } else if (span_is(ns, nn, "interleaved")) {
+    } else if (text_span_is(ns, nn, "interleaved")) {
         if (!parse_channels(vs, ve, out->interleaved))
             return false;
         out->has_interleaved = true;
-    } else if (span_is(ns, nn, "source")) {
-        return copy_span(out->source, sizeof out->source, vs, ve);
-    } else if (span_is(ns, nn, "destination")) {
-        return copy_span(out->destination, sizeof out->destination, vs, ve);
-    } else if (span_is(ns, nn, "ssrc")) {
+    } else if (text_span_is(ns, nn, "source")) {
+        return text_copy_span(out->source, sizeof out->source, vs, ve);
+    } else if (text_span_is(ns, nn, "destination")) {
+        return text_copy_span(out->destination, sizeof out->destination, vs, ve);
+    } else if (text_span_is(ns, nn, "ssrc")) {
         /* 8 hex digits per RFC 2326; fewer are accepted. */
         if (ve == vs || ve - vs > 8)
             return false;
@@ -946,7 +892,7 @@ static bool parse_transport_param(const char *s, const char *e, rtsp_transport *
         }
         out->ssrc = v;
         out->has_ssrc = true;
-    } else if (span_is(ns, nn, "mode")) {
+    } else if (text_span_is(ns, nn, "mode")) {
         out->mode = parse_mode(vs, ve);
     }
     return true;
@@ -978,7 +924,7 @@ int rtsp_parse_transport(const char *value, rtsp_transport *out, const char **ne
         if (!e)
             e = end;
         const char *ts = s, *te = e;
-        trim_span(&ts, &te);
+        text_trim_span(&ts, &te);
         if (first) {
             if (!parse_profile(ts, te, out))
                 return RTSP_ERR_TRANSPORT;
@@ -1071,12 +1017,12 @@ int rtsp_parse_session(const char *value, rtsp_session *out)
     out->timeout = RTSP_DEFAULT_SESSION_TIMEOUT;
 
     const char *s = value;
-    while (is_blank(*s))
+    while (text_is_blank(*s))
         s++;
     const char *e = s;
-    while (*e && *e != ';' && !is_blank(*e))
+    while (*e && *e != ';' && !text_is_blank(*e))
         e++;
-    if (e == s || !copy_span(out->id, sizeof out->id, s, e))
+    if (e == s || !text_copy_span(out->id, sizeof out->id, s, e))
         return RTSP_ERR_SESSION;
     for (const char *c = s; c < e; c++) {
         if ((unsigned char)*c < ' ' || *c == 127)
@@ -1085,7 +1031,7 @@ int rtsp_parse_session(const char *value, rtsp_session *out)
 
     while (*e) {
         const char *ps = e;
-        while (*ps == ';' || is_blank(*ps))
+        while (*ps == ';' || text_is_blank(*ps))
             ps++;
         const char *pe = ps;
         while (*pe && *pe != ';')
@@ -1093,9 +1039,9 @@ int rtsp_parse_session(const char *value, rtsp_session *out)
         const char *eq = memchr(ps, '=', (size_t)(pe - ps));
         if (eq) {
             const char *ns = ps, *ne = eq, *vs = eq + 1, *ve = pe;
-            trim_span(&ns, &ne);
-            trim_span(&vs, &ve);
-            if (span_is(ns, (size_t)(ne - ns), "timeout")) {
+            text_trim_span(&ns, &ne);
+            text_trim_span(&vs, &ve);
+            if (text_span_is(ns, (size_t)(ne - ns), "timeout")) {
                 int64_t t = parse_decimal(vs, (size_t)(ve - vs), 86400L * 366);
                 if (t < 0 || t > 86400L * 366)
                     return RTSP_ERR_SESSION;
@@ -1116,7 +1062,7 @@ int rtsp_parse_url(const char *url, rtsp_url *out)
         return RTSP_ERR_ARG;
     memset(out, 0, sizeof *out);
     out->port = RTSP_DEFAULT_PORT;
-    if (strlen(url) < 7 || !span_is(url, 7, "rtsp://"))
+    if (strlen(url) < 7 || !text_span_is(url, 7, "rtsp://"))
         return RTSP_ERR_URL;
     for (const char *c = url; *c; c++) {
         if ((unsigned char)*c <= ' ' || *c == 127)
@@ -1138,7 +1084,8 @@ int rtsp_parse_url(const char *url, rtsp_url *out)
             return RTSP_ERR_URL;
         for (const char *c = host; c < host_end; c++) {
             /* An IPv6 address, maybe with a zone id (fe80::1%eth0). */
-            if (!strchr(":.%", *c) && !is_alpha((unsigned char)*c) && !is_digit((unsigned char)*c))
+            if (!strchr(":.%", *c) && !is_alpha((unsigned char)*c) &&
+                !text_is_digit((unsigned char)*c))
                 return RTSP_ERR_URL;
         }
         after = host_end + 1;
@@ -1162,9 +1109,9 @@ int rtsp_parse_url(const char *url, rtsp_url *out)
             out->port = (uint16_t)port;
         }
     }
-    if (!copy_span(out->host, sizeof out->host, host, host_end))
+    if (!text_copy_span(out->host, sizeof out->host, host, host_end))
         return RTSP_ERR_URL;
-    if (!copy_span(out->path, sizeof out->path, auth_end, auth_end + strlen(auth_end)))
+    if (!text_copy_span(out->path, sizeof out->path, auth_end, auth_end + strlen(auth_end)))
         return RTSP_ERR_URL;
     return RTSP_OK;
 }

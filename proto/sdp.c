@@ -1,5 +1,6 @@
 /* SDP writer and lenient parser for one Opus (+RED) audio stream. */
 #include "proto/sdp.h"
+#include "proto/text.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -11,46 +12,7 @@
 /* Durations above this are nonsense for audio packets and are ignored. */
 #define MAX_DURATION_US 10000000u
 
-/* ---- Character helpers (ASCII only, locale-independent) ---- */
-
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-static bool is_blank(int c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool span_is(const char *s, size_t n, const char *word)
-{
-    if (n != strlen(word))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (lower((unsigned char)s[i]) != lower((unsigned char)word[i]))
-            return false;
-    }
-    return true;
-}
-
-static bool equal_nocase(const char *a, const char *b)
-{
-    return span_is(a, strlen(a), b);
-}
-
-static void trim_span(const char **s, const char **e)
-{
-    while (*s < *e && is_blank(**s))
-        (*s)++;
-    while (*e > *s && is_blank((*e)[-1]))
-        (*e)--;
-}
+/* ---- Numbers ---- */
 
 /* Decimal digits only in [S, E); -1 when not a number or above LIMIT. */
 static int64_t parse_uint(const char *s, const char *e, int64_t limit)
@@ -59,7 +21,7 @@ static int64_t parse_uint(const char *s, const char *e, int64_t limit)
         return -1;
     int64_t v = 0;
     for (; s < e; s++) {
-        if (!is_digit((unsigned char)*s))
+        if (!text_is_digit((unsigned char)*s))
             return -1;
         v = v * 10 + (*s - '0');
         if (v > limit)
@@ -83,7 +45,7 @@ static int64_t parse_ms_as_us(const char *s, const char *e)
             return -1;
         int64_t scale = 100;
         for (; f < e; f++) {
-            if (!is_digit((unsigned char)*f))
+            if (!text_is_digit((unsigned char)*f))
                 return -1;
             us += (*f - '0') * scale;
             scale /= 10;
@@ -92,27 +54,16 @@ static int64_t parse_ms_as_us(const char *s, const char *e)
     return us > MAX_DURATION_US ? -1 : us;
 }
 
-/* Copies [S, E) into DST when it fits; leaves DST alone otherwise. */
-static bool copy_span(char *dst, size_t cap, const char *s, const char *e)
-{
-    size_t n = (size_t)(e - s);
-    if (n >= cap)
-        return false;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-    return true;
-}
-
 /* Splits the next blank-separated word off [*S, E). */
 static bool next_word(const char **s, const char *e, const char **ws, const char **we)
 {
     const char *p = *s;
-    while (p < e && is_blank(*p))
+    while (p < e && text_is_blank(*p))
         p++;
     if (p == e)
         return false;
     *ws = p;
-    while (p < e && !is_blank(*p))
+    while (p < e && !text_is_blank(*p))
         p++;
     *we = p;
     *s = p;
@@ -277,9 +228,9 @@ static sdp_payload *find_pt(sdp_desc *d, long pt)
 
 static enum sdp_addrtype addrtype(const char *s, const char *e)
 {
-    if (span_is(s, (size_t)(e - s), "IP4"))
+    if (text_span_is(s, (size_t)(e - s), "IP4"))
         return SDP_ADDR_IP4;
-    if (span_is(s, (size_t)(e - s), "IP6"))
+    if (text_span_is(s, (size_t)(e - s), "IP6"))
         return SDP_ADDR_IP6;
     return SDP_ADDR_OTHER;
 }
@@ -294,7 +245,7 @@ static bool parse_address(const char *s, const char *e, enum sdp_addrtype *type,
     const char *slash = memchr(as, '/', (size_t)(ae - as));
     if (slash)
         ae = slash;
-    if (as == ae || !copy_span(addr, cap, as, ae))
+    if (as == ae || !text_copy_span(addr, cap, as, ae))
         return false;
     *type = addrtype(ts, te);
     return true;
@@ -324,7 +275,7 @@ static int parse_media(const char *s, const char *e, sdp_desc *d)
     if (port < 0)
         return SDP_ERR_MEDIA;
     d->port = (uint16_t)port;
-    if (!next_word(&s, e, &ws, &we) || !copy_span(d->proto, sizeof d->proto, ws, we))
+    if (!next_word(&s, e, &ws, &we) || !text_copy_span(d->proto, sizeof d->proto, ws, we))
         return SDP_ERR_MEDIA;
     while (next_word(&s, e, &ws, &we)) {
         int64_t pt = parse_uint(ws, we, 127);
@@ -355,7 +306,7 @@ static void parse_rtpmap(sdp_desc *d, const char *s, const char *e)
     sdp_payload *p = attr_payload(d, &s, e);
     if (!p)
         return;
-    trim_span(&s, &e);
+    text_trim_span(&s, &e);
     const char *s1 = memchr(s, '/', (size_t)(e - s));
     if (!s1 || s1 == s)
         return;
@@ -365,7 +316,7 @@ static void parse_rtpmap(sdp_desc *d, const char *s, const char *e)
     if (rate <= 0 || ch <= 0)
         return;
     sdp_payload tmp = *p;
-    if (!copy_span(tmp.encoding, sizeof tmp.encoding, s, s1))
+    if (!text_copy_span(tmp.encoding, sizeof tmp.encoding, s, s1))
         return;
     tmp.clock_rate = (uint32_t)rate;
     tmp.channels = (uint8_t)ch;
@@ -378,8 +329,8 @@ static void parse_fmtp(sdp_desc *d, const char *s, const char *e)
     sdp_payload *p = attr_payload(d, &s, e);
     if (!p)
         return;
-    trim_span(&s, &e);
-    copy_span(p->fmtp, sizeof p->fmtp, s, e);
+    text_trim_span(&s, &e);
+    text_copy_span(p->fmtp, sizeof p->fmtp, s, e);
 }
 
 /* key=value;key=value with spaces tolerated; calls FN for each pair. */
@@ -395,8 +346,8 @@ static void for_each_param(const char *s, const char *e,
         const char *eq = memchr(s, '=', (size_t)(pe - s));
         if (eq) {
             const char *ks = s, *ke = eq, *vs = eq + 1, *ve = pe;
-            trim_span(&ks, &ke);
-            trim_span(&vs, &ve);
+            text_trim_span(&ks, &ke);
+            text_trim_span(&vs, &ve);
             fn(ctx, ks, ke, vs, ve);
         }
         s = pe < e ? pe + 1 : e;
@@ -407,11 +358,11 @@ static void redundancy_param(void *ctx, const char *ks, const char *ke, const ch
                              const char *ve)
 {
     sdp_redundancy *r = ctx;
-    if (span_is(ks, (size_t)(ke - ks), "depth")) {
+    if (text_span_is(ks, (size_t)(ke - ks), "depth")) {
         int64_t v = parse_uint(vs, ve, SDP_MAX_RED_DEPTH);
         if (v >= 0)
             r->depth = (unsigned)v;
-    } else if (span_is(ks, (size_t)(ke - ks), "bitrate")) {
+    } else if (text_span_is(ks, (size_t)(ke - ks), "bitrate")) {
         int64_t v = parse_uint(vs, ve, UINT32_MAX);
         if (v >= 0)
             r->bitrate = (uint32_t)v;
@@ -426,7 +377,7 @@ static void opus_param(void *ctx, const char *ks, const char *ke, const char *vs
                                              "cbr"};
     int8_t *flags[] = {&f->stereo, &f->sprop_stereo, &f->useinbandfec, &f->usedtx, &f->cbr};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
-        if (span_is(ks, kn, flag_names[i])) {
+        if (text_span_is(ks, kn, flag_names[i])) {
             int64_t v = parse_uint(vs, ve, 1);
             if (v >= 0)
                 *flags[i] = (int8_t)v;
@@ -437,7 +388,7 @@ static void opus_param(void *ctx, const char *ks, const char *ke, const char *vs
                                              "maxaveragebitrate"};
     uint32_t *rates[] = {&f->maxplaybackrate, &f->sprop_maxcapturerate, &f->maxaveragebitrate};
     for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
-        if (span_is(ks, kn, rate_names[i])) {
+        if (text_span_is(ks, kn, rate_names[i])) {
             int64_t v = parse_uint(vs, ve, UINT32_MAX);
             if (v >= 0)
                 *rates[i] = (uint32_t)v;
@@ -447,7 +398,7 @@ static void opus_param(void *ctx, const char *ks, const char *ke, const char *vs
     static const char *const time_names[] = {"ptime", "maxptime", "minptime"};
     uint32_t *times[] = {&f->ptime_us, &f->maxptime_us, &f->minptime_us};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
-        if (span_is(ks, kn, time_names[i])) {
+        if (text_span_is(ks, kn, time_names[i])) {
             int64_t v = parse_ms_as_us(vs, ve);
             if (v >= 0)
                 *times[i] = (uint32_t)v;
@@ -466,7 +417,7 @@ static void parse_red_fmtp(sdp_payload *p)
         if (!t)
             t = e;
         const char *ws = s, *we = t;
-        trim_span(&ws, &we);
+        text_trim_span(&ws, &we);
         int64_t pt = parse_uint(ws, we, 127);
         if (pt < 0 || n == SDP_MAX_RED_ENTRIES) {
             p->red_count = 0;
@@ -484,7 +435,7 @@ static bool parse_direction(const char *name, size_t n, enum sdp_direction *dir)
 {
     static const char *const names[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
     for (int i = 0; i < 4; i++) {
-        if (span_is(name, n, names[i])) {
+        if (text_span_is(name, n, names[i])) {
             *dir = (enum sdp_direction)i;
             return true;
         }
@@ -505,12 +456,12 @@ static void parse_attribute(sdp_desc *d, parse_ctx *c, bool media, const char *s
 {
     const char *colon = memchr(s, ':', (size_t)(e - s));
     const char *ns = s, *ne = colon ? colon : e;
-    trim_span(&ns, &ne);
+    text_trim_span(&ns, &ne);
     const char *vs = colon ? colon + 1 : e, *ve = e;
-    trim_span(&vs, &ve);
+    text_trim_span(&vs, &ve);
     size_t nn = (size_t)(ne - ns);
 
-    if (span_is(ns, nn, SDP_REDUNDANCY_ATTR) && colon) {
+    if (text_span_is(ns, nn, SDP_REDUNDANCY_ATTR) && colon) {
         sdp_redundancy r = {true, 0, 0};
         for_each_param(vs, ve, redundancy_param, &r);
         d->redundancy = r;
@@ -523,20 +474,20 @@ static void parse_attribute(sdp_desc *d, parse_ctx *c, bool media, const char *s
     if (!colon) {
         if (parse_direction(ns, nn, &d->direction))
             c->media_direction = true;
-    } else if (span_is(ns, nn, "rtpmap")) {
+    } else if (text_span_is(ns, nn, "rtpmap")) {
         parse_rtpmap(d, vs, ve);
-    } else if (span_is(ns, nn, "fmtp")) {
+    } else if (text_span_is(ns, nn, "fmtp")) {
         parse_fmtp(d, vs, ve);
-    } else if (span_is(ns, nn, "ptime")) {
+    } else if (text_span_is(ns, nn, "ptime")) {
         int64_t us = parse_ms_as_us(vs, ve);
         if (us >= 0)
             d->ptime_us = (uint32_t)us;
-    } else if (span_is(ns, nn, "maxptime")) {
+    } else if (text_span_is(ns, nn, "maxptime")) {
         int64_t us = parse_ms_as_us(vs, ve);
         if (us >= 0)
             d->maxptime_us = (uint32_t)us;
-    } else if (span_is(ns, nn, "control")) {
-        copy_span(d->control, sizeof d->control, vs, ve);
+    } else if (text_span_is(ns, nn, "control")) {
+        text_copy_span(d->control, sizeof d->control, vs, ve);
     }
 }
 
@@ -544,10 +495,10 @@ static void parse_attribute(sdp_desc *d, parse_ctx *c, bool media, const char *s
 static bool parse_bandwidth(const char *s, const char *e, uint32_t *kbps)
 {
     const char *colon = memchr(s, ':', (size_t)(e - s));
-    if (!colon || !span_is(s, (size_t)(colon - s), "AS"))
+    if (!colon || !text_span_is(s, (size_t)(colon - s), "AS"))
         return false;
     const char *vs = colon + 1, *ve = e;
-    trim_span(&vs, &ve);
+    text_trim_span(&vs, &ve);
     int64_t v = parse_uint(vs, ve, UINT32_MAX);
     if (v < 0)
         return false;
@@ -571,9 +522,9 @@ static void finish_payloads(sdp_desc *d)
         memset(&p->opus, 0, sizeof p->opus);
         p->opus.stereo = p->opus.sprop_stereo = p->opus.useinbandfec = -1;
         p->opus.usedtx = p->opus.cbr = -1;
-        if (equal_nocase(p->encoding, "opus"))
+        if (text_equal_nocase(p->encoding, "opus"))
             for_each_param(p->fmtp, p->fmtp + strlen(p->fmtp), opus_param, &p->opus);
-        else if (equal_nocase(p->encoding, "red") && p->fmtp[0])
+        else if (text_equal_nocase(p->encoding, "red") && p->fmtp[0])
             parse_red_fmtp(p);
     }
 }
@@ -622,7 +573,8 @@ int sdp_parse(const char *text, size_t len, sdp_desc *out)
             break;
         case 'm': {
             const char *ws, *we, *s = vs;
-            bool audio = next_word(&s, ve, &ws, &we) && span_is(ws, (size_t)(we - ws), "audio");
+            bool audio =
+                next_word(&s, ve, &ws, &we) && text_span_is(ws, (size_t)(we - ws), "audio");
             section = OTHER;
             if (audio && out->audio_sections++ == 0) {
                 section = AUDIO;
@@ -663,7 +615,7 @@ const sdp_payload *sdp_find_payload(const sdp_desc *d, const char *encoding)
     if (!d || !encoding)
         return NULL;
     for (size_t i = 0; i < d->payload_count && i < SDP_MAX_PAYLOADS; i++) {
-        if (equal_nocase(d->payloads[i].encoding, encoding))
+        if (text_equal_nocase(d->payloads[i].encoding, encoding))
             return &d->payloads[i];
     }
     return NULL;
@@ -680,7 +632,7 @@ static const sdp_payload *usable_red(const sdp_desc *d)
 {
     for (size_t i = 0; i < d->payload_count && i < SDP_MAX_PAYLOADS; i++) {
         const sdp_payload *p = &d->payloads[i];
-        if (!equal_nocase(p->encoding, "red") || p->red_count == 0)
+        if (!text_equal_nocase(p->encoding, "red") || p->red_count == 0)
             continue;
         bool same = true;
         for (size_t k = 1; k < p->red_count; k++)
@@ -725,7 +677,7 @@ int sdp_select_opus(const sdp_desc *d, sdp_opus_stream *out, char *why, size_t w
         return SDP_ERR_ARG;
     if (d->audio_sections == 0 || d->payload_count == 0)
         return fail(SDP_ERR_NO_AUDIO, why, why_cap, "no audio stream offered");
-    if (!equal_nocase(d->proto, "RTP/AVP") && !equal_nocase(d->proto, "RTP/AVPF"))
+    if (!text_equal_nocase(d->proto, "RTP/AVP") && !text_equal_nocase(d->proto, "RTP/AVPF"))
         return fail(SDP_ERR_PROFILE, why, why_cap, "transport %s is not RTP/AVP", d->proto);
 
     const sdp_payload *opus = sdp_find_payload(d, "opus");
@@ -774,8 +726,8 @@ typedef struct lookup_ctx {
 static void lookup_param(void *ctx, const char *ks, const char *ke, const char *vs, const char *ve)
 {
     lookup_ctx *l = ctx;
-    if (!l->found && span_is(ks, (size_t)(ke - ks), l->key))
-        l->found = copy_span(l->value, l->cap, vs, ve);
+    if (!l->found && text_span_is(ks, (size_t)(ke - ks), l->key))
+        l->found = text_copy_span(l->value, l->cap, vs, ve);
 }
 
 bool sdp_fmtp_param(const char *fmtp, const char *key, char *value, size_t cap)

@@ -1,0 +1,36 @@
+#include "proto/text.h"
+
+#include <string.h>
+
+bool text_span_is(const char *s, size_t n, const char *word)
+{
+    if (n != strlen(word))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (text_lower((unsigned char)s[i]) != text_lower((unsigned char)word[i]))
+            return false;
+    return true;
+}
+
+bool text_equal_nocase(const char *a, const char *b)
+{
+    return text_span_is(a, strlen(a), b);
+}
+
+void text_trim_span(const char **s, const char **e)
+{
+    while (*s < *e && text_is_blank(**s))
+        (*s)++;
+    while (*e > *s && text_is_blank((*e)[-1]))
+        (*e)--;
+}
+
+bool text_copy_span(char *dst, size_t cap, const char *s, const char *e)
+{
+    size_t n = (size_t)(e - s);
+    if (n >= cap)
+        return false;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    return true;
+}

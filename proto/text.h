@@ -1,0 +1,34 @@
+/* ASCII text helpers for the text protocols (RTSP, SDP): never the locale,
+ * spans as [start, end) pointers. */
+#ifndef AL_PROTO_TEXT_H
+#define AL_PROTO_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+static inline int text_lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+static inline bool text_is_blank(int c)
+{
+    return c == ' ' || c == '\t';
+}
+static inline bool text_is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/** True when [S, S+N) equals WORD, ignoring ASCII case. */
+bool text_span_is(const char *s, size_t n, const char *word);
+
+/** True when A equals B, ignoring ASCII case. */
+bool text_equal_nocase(const char *a, const char *b);
+
+/** Narrows [*S, *E) to drop spaces and tabs on both sides. */
+void text_trim_span(const char **s, const char **e);
+
+/** Copies [S, E) into DST (CAP bytes) with a NUL; false when it does not fit. */
+bool text_copy_span(char *dst, size_t cap, const char *s, const char *e);
+
+#endif
