@@ -173,15 +173,22 @@ static const char *dir_word(bool input)
     return input ? "input" : "output";
 }
 
-int device_list(FILE *out, char *err, size_t err_size)
+/* PortAudio's device count (initialising it first), or -1 with a reason. */
+static int count_devices(char *err, size_t err_size)
 {
     if (pa_acquire(err, err_size) != 0)
         return -1;
     int n = Pa_GetDeviceCount();
-    if (n < 0) {
+    if (n < 0)
         set_err(err, err_size, "cannot list audio devices: %s", pa_reason(n));
+    return n < 0 ? -1 : n;
+}
+
+int device_list(FILE *out, char *err, size_t err_size)
+{
+    int n = count_devices(err, err_size);
+    if (n < 0)
         return -1;
-    }
     if (n == 0) {
         fprintf(out, "no audio devices (is an audio server running?)\n");
         return 0;
@@ -292,13 +299,9 @@ static bool all_digits(const char *s)
 
 int device_find(const char *spec, bool input, char *err, size_t err_size)
 {
-    if (pa_acquire(err, err_size) != 0)
+    int n = count_devices(err, err_size);
+    if (n < 0)
         return -1;
-    int n = Pa_GetDeviceCount();
-    if (n < 0) {
-        set_err(err, err_size, "cannot list audio devices: %s", pa_reason(n));
-        return -1;
-    }
     if (n == 0) {
         set_err(err, err_size, "no audio devices (is an audio server running?)");
         return -1;
