@@ -61,8 +61,9 @@ static bool list_has_token(const char *value, const char *token)
     return false;
 }
 
-/* Queues a request and waits for its reply. Returns false if it did not fit
- * (cannot happen with our sizes; treated as a failure by the callers). */
+/* Queues a request and waits for its reply. Returns false if it did not fit:
+ * our 501 answers to a receiver that sends requests and reads nothing can
+ * fill the buffer. The callers then drop the connection and retry. */
 static bool send_request(rtsp_client *c, int64_t now, enum rtsp_method method, const char *uri,
                          const rtsp_header_field *headers, size_t n_headers, const char *body,
                          size_t body_len)
@@ -160,8 +161,10 @@ static void start_connect(rtsp_client *c, int64_t now)
 static void send_options(rtsp_client *c, int64_t now)
 {
     rtsp_header_field h[] = {{"User-Agent", c->user_agent}};
-    if (!send_request(c, now, RTSP_METHOD_OPTIONS, c->url, h, 1, NULL, 0))
+    if (!send_request(c, now, RTSP_METHOD_OPTIONS, c->url, h, 1, NULL, 0)) {
         failf(c, now, "cannot write OPTIONS");
+        return;
+    }
     c->state = RTSP_CLIENT_OPTIONS;
 }
 
@@ -185,8 +188,12 @@ static void send_announce(rtsp_client *c, int64_t now)
     char sdp[2048];
     int len = sdp_write(&s, sdp, sizeof sdp);
     rtsp_header_field h[] = {{"Content-Type", "application/sdp"}, {"User-Agent", c->user_agent}};
-    if (len < 0 || !send_request(c, now, RTSP_METHOD_ANNOUNCE, c->url, h, 2, sdp, (size_t)len)) {
+    if (len < 0) {
         finish(c, 1, "cannot describe the stream in SDP");
+        return;
+    }
+    if (!send_request(c, now, RTSP_METHOD_ANNOUNCE, c->url, h, 2, sdp, (size_t)len)) {
+        failf(c, now, "cannot write ANNOUNCE");
         return;
     }
     c->state = RTSP_CLIENT_ANNOUNCE;
@@ -210,8 +217,10 @@ static void send_setup(rtsp_client *c, int64_t now)
         return;
     }
     rtsp_header_field h[] = {{"Transport", transport}, {"User-Agent", c->user_agent}};
-    if (!send_request(c, now, RTSP_METHOD_SETUP, c->setup_url, h, 2, NULL, 0))
+    if (!send_request(c, now, RTSP_METHOD_SETUP, c->setup_url, h, 2, NULL, 0)) {
         failf(c, now, "cannot write SETUP");
+        return;
+    }
     c->state = RTSP_CLIENT_SETUP;
 }
 
@@ -219,8 +228,10 @@ static void send_record(rtsp_client *c, int64_t now)
 {
     rtsp_header_field h[] = {
         {"Range", "npt=0.000-"}, {"Session", c->stream.session}, {"User-Agent", c->user_agent}};
-    if (!send_request(c, now, RTSP_METHOD_RECORD, c->url, h, 3, NULL, 0))
+    if (!send_request(c, now, RTSP_METHOD_RECORD, c->url, h, 3, NULL, 0)) {
         failf(c, now, "cannot write RECORD");
+        return;
+    }
     c->state = RTSP_CLIENT_RECORD;
 }
 

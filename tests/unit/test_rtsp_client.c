@@ -506,6 +506,67 @@ static void test_hangup_and_server_request(void **state)
                   "receiver); retrying in 0.25 s (backoff doubling up to 4 s)];");
 }
 
+/* A receiver that sends requests and reads nothing: our 501 answers fill
+ * the output until a request does not fit. That drops the connection and
+ * retries like any other failure (it left the client waiting for nothing,
+ * with no timer, until the fuzzer found it; ANNOUNCE ended it with exit 1
+ * and "cannot describe the stream in SDP"). */
+static void flood_unread(void)
+{
+    const uint8_t *data;
+    for (int i = 0; i < 300; i++)
+        reply(0, "A * RTSP/1.0\r\n\r\n");
+    assert_true(rtsp_client_output(&client, &data) > RTSP_CLIENT_OUT_MAX - 64);
+}
+
+static void test_output_full_retries(void **state)
+{
+    (void)state;
+    /* SETUP */
+    init_client(2, false, false);
+    expect_events("CONNECT;");
+    rtsp_client_connected(&client, 0, "127.0.0.1", "127.0.0.1");
+    take_request(RTSP_METHOD_OPTIONS, 1);
+    reply(0, "RTSP/1.0 200 OK\r\nCSeq: 1\r\n" OUR_SUPPORTED "\r\n");
+    take_request(RTSP_METHOD_ANNOUNCE, 2);
+    flood_unread();
+    reply(0, "RTSP/1.0 200 OK\r\nCSeq: 2\r\n\r\n");
+    expect_events("CLOSE;NOTICE[cannot write SETUP; retrying in 0.25 s (backoff doubling up to "
+                  "4 s)];");
+    assert_int_equal(rtsp_client_get_state(&client), RTSP_CLIENT_WAIT_RETRY);
+    expect_no_output();
+    assert_int_equal(rtsp_client_next_timer(&client), 250 * MSEC);
+    rtsp_client_tick(&client, 250 * MSEC);
+    set_up(250 * MSEC, OUR_PUBLIC OUR_SUPPORTED, "1234ABCD");
+
+    /* ANNOUNCE */
+    init_client(2, false, false);
+    expect_events("CONNECT;");
+    rtsp_client_connected(&client, 0, "127.0.0.1", "127.0.0.1");
+    take_request(RTSP_METHOD_OPTIONS, 1);
+    flood_unread();
+    reply(0, "RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n");
+    expect_events("CLOSE;NOTICE[cannot write ANNOUNCE; retrying in 0.25 s (backoff doubling up "
+                  "to 4 s)];");
+    assert_int_equal(rtsp_client_get_state(&client), RTSP_CLIENT_WAIT_RETRY);
+
+    /* RECORD */
+    init_client(2, false, false);
+    expect_events("CONNECT;");
+    rtsp_client_connected(&client, 0, "127.0.0.1", "127.0.0.1");
+    take_request(RTSP_METHOD_OPTIONS, 1);
+    reply(0, "RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n");
+    take_request(RTSP_METHOD_ANNOUNCE, 2);
+    reply(0, "RTSP/1.0 200 OK\r\nCSeq: 2\r\n\r\n");
+    take_request(RTSP_METHOD_SETUP, 3);
+    flood_unread();
+    reply(0, "RTSP/1.0 200 OK\r\nCSeq: 3\r\nSession: 77\r\n\r\n");
+    expect_events("CLOSE;NOTICE[cannot write RECORD; retrying in 0.25 s (backoff doubling up to "
+                  "4 s)];");
+    assert_int_equal(rtsp_client_get_state(&client), RTSP_CLIENT_WAIT_RETRY);
+    assert_int_equal(rtsp_client_next_timer(&client), 250 * MSEC);
+}
+
 static void test_bad_config(void **state)
 {
     (void)state;
@@ -539,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_keepalive_failures),
         cmocka_unit_test(test_stop_while_disconnected),
         cmocka_unit_test(test_hangup_and_server_request),
+        cmocka_unit_test(test_output_full_retries),
         cmocka_unit_test(test_bad_config),
     };
     return cmocka_run_group_tests_name("rtsp_client", tests, NULL, NULL);
