@@ -45,6 +45,11 @@ struct device_stream {
     bool played;     /* playback: the callback has played a frame; callback only */
 
     counter callbacks, frames, max_block, xrun_frames, xrun_events, idle_frames;
+    /* The last callback's start time and block, under a sequence count the
+     * callback makes odd while it works (a seqlock: readers retry, the
+     * callback never waits). */
+    counter timing_seq, last_block;
+    atomic_int_least64_t last_callback_ns;
     counter input_underflow, input_overflow, output_underflow, output_overflow;
 };
 
@@ -395,11 +400,30 @@ static inline void count_callback(device_stream *s, unsigned long frames,
         bump(&s->output_overflow, 1);
 }
 
+/* Opens the callback's timing section: the time it began (clock_gettime on
+ * CLOCK_MONOTONIC is served by the vDSO on Linux: no system call). */
+static inline void timing_begin(device_stream *s, unsigned long frames)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    atomic_fetch_add_explicit(&s->timing_seq, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release); /* odd before the data */
+    atomic_store_explicit(&s->last_callback_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
+                          memory_order_relaxed);
+    atomic_store_explicit(&s->last_block, frames, memory_order_relaxed);
+}
+
+static inline void timing_end(device_stream *s)
+{
+    atomic_fetch_add_explicit(&s->timing_seq, 1, memory_order_release);
+}
+
 static int capture_cb(const void *input, void *output, unsigned long frames,
                       const PaStreamCallbackTimeInfo *when, PaStreamCallbackFlags flags, void *user)
 {
     device_stream *s = user;
     count_callback(s, frames, flags);
+    timing_begin(s, frames);
     /* No input buffer (PortAudio's way of saying the device gave nothing):
      * silence keeps the consumer's timeline continuous. */
     size_t n = ring_write(s->ring, input, frames);
@@ -409,6 +433,7 @@ static int capture_cb(const void *input, void *output, unsigned long frames,
         bump(&s->xrun_frames, frames - n);
         bump(&s->xrun_events, 1);
     }
+    timing_end(s);
     return paContinue;
 }
 
@@ -418,6 +443,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 {
     device_stream *s = user;
     count_callback(s, frames, flags);
+    timing_begin(s, frames);
     /* eos before the ring: the consumer sets it (release) after its last
      * write, so once we see it (acquire) the ring holds everything. */
     bool eos = atomic_load_explicit(&s->eos, memory_order_acquire);
@@ -435,6 +461,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
             bump(&s->xrun_events, 1);
         }
     }
+    timing_end(s);
     return paContinue;
 }
 
@@ -690,6 +717,32 @@ void device_get_stats(const device_stream *s, device_stats *out)
         .output_overflow = LOAD(output_overflow),
     };
 #undef LOAD
+}
+
+bool device_timing_read(const device_stream *s, device_timing *out)
+{
+    device_stream *m = (device_stream *)s; /* atomics are read, not changed */
+    /* A callback runs for well under a block; a few tries always find a
+     * moment between two. */
+    for (int tries = 0; tries < 1000; tries++) {
+        uint64_t seq = atomic_load_explicit(&m->timing_seq, memory_order_acquire);
+        if (seq == 0)
+            return false;
+        if (seq & 1)
+            continue;
+        int64_t at = atomic_load_explicit(&m->last_callback_ns, memory_order_relaxed);
+        uint64_t block = atomic_load_explicit(&m->last_block, memory_order_relaxed);
+        size_t fill = ring_fill(s->ring);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&m->timing_seq, memory_order_relaxed) != seq)
+            continue;
+        out->callback_ns = at;
+        out->block = block;
+        out->next_ns = at + (int64_t)(block * 1000000000ull / (uint64_t)s->info.rate);
+        out->ring_fill = fill;
+        return true;
+    }
+    return false;
 }
 
 void device_get_info(const device_stream *s, device_info *out)

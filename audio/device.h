@@ -15,7 +15,10 @@
  * pipe write is a system call), so device_wait() sleeps on the monotonic
  * clock for as long as the missing frames take at the stream's nominal rate,
  * then looks at the ring again; the consumer is woken at most about once per
- * device block, and never spins.
+ * device block, and never spins. A consumer that must not be late sleeps
+ * until just after the next callback instead: each callback notes the
+ * monotonic time it ran at (clock_gettime, which Linux answers from the vDSO
+ * without entering the kernel) and device_timing() predicts the next one.
  *
  * Sample rate: streams open at the rate asked (48 kHz by default). A device
  * that cannot run at it (a JACK server at 44.1 kHz, say) is refused with a
@@ -155,6 +158,18 @@ typedef struct device_info {
 } device_info;
 
 void device_get_info(const device_stream *s, device_info *out);
+
+/** The device's own clock, as its callbacks show it. */
+typedef struct device_timing {
+    int64_t callback_ns; /**< CLOCK_MONOTONIC time the last callback began */
+    uint64_t block;      /**< frames that callback moved */
+    int64_t next_ns;     /**< the next callback's expected start (callback_ns + block) */
+    size_t ring_fill;    /**< frames in the ring (playback: queued; capture: waiting),
+                              read together with callback_ns: no callback ran in between */
+} device_timing;
+
+/** Reads the timing of S; false before the first callback. */
+bool device_timing_read(const device_stream *s, device_timing *out);
 
 /** Finds SPEC (see device_find), opens it in direction DIR for CHANNELS
  *  at DEVICE_RATE with a ring of RING_FRAMES, and starts it. NAME receives

@@ -1,11 +1,22 @@
-/* Received audio to a sound device.
+/* Received audio to a sound device, on the device's clock.
  *
- * Frames are decoded a little ahead of their due time (one device block,
- * one frame and a margin) so the ring never runs dry between two wake-ups
- * of the codec thread. The card plays at its own clock, which drifts from
- * ours by up to a few hundred ppm: the ring's level shows it, and
- * device_out_trim() turns that into the output rate trim that rx_stream
- * applies in its resampler, so the ring neither empties nor fills up. */
+ * Frames are decided at their due time (rx_stream) and queued in the ring
+ * the device's callback plays from. What the ring adds to the delay is
+ * measured at every write, on the device's own clock: the callback notes
+ * when it ran, so the first sample written now will be played at the next
+ * callback plus what is queued ahead of it. That "ring delay" must exceed
+ * one device block (the card takes a block at once) plus a margin for our
+ * own wake-up; more is latency for nothing.
+ *
+ * - A stream starts (or restarts after the ring ran dry) with silence that
+ *   brings the ring delay to its target at once, so the first frames never
+ *   underrun and are never played late.
+ * - The card's clock drifts from ours by up to a few hundred ppm, so the
+ *   ring delay creeps; device_out_trim() turns its error (averaged over
+ *   about a second) into the output rate trim that rx_stream applies in its
+ *   resampler, within +-0.5 %.
+ * - An underrun (the card found the ring short) widens the margin by 1 ms,
+ *   up to 20 ms: a machine that wakes us late gets the room it needs. */
 #ifndef AL_RECEIVER_DEVICE_OUT_H
 #define AL_RECEIVER_DEVICE_OUT_H
 
@@ -22,20 +33,19 @@ typedef struct device_out device_out;
  *  one-line reason in ERR. */
 device_out *device_out_open(const char *spec, int channels, char *err, size_t err_size);
 
+/** Queues SAMPLES frames for playing, NOW being the monotonic time. Returns
+ *  the frames taken (fewer when the ring is full: the rest is dropped and
+ *  counted). */
+size_t device_out_write(device_out *d, const float *pcm, int samples, int64_t now);
+
 /** How much longer (or shorter) the output should make each frame so that
- *  the ring stays near TARGET_FRAMES: the card's clock against ours, from
- *  the ring's level averaged over about a second. 0 within 2 ms of the
- *  target; at most +-0.5 %. Call after each write. */
-double device_out_trim(device_out *d, size_t target_frames);
+ *  the ring delay stays on its target: 0 within 0.5 ms of it, at most
+ *  +-0.5 %. Call after each write. */
+double device_out_trim(const device_out *d);
 
-/** How far ahead of its due time a frame of FRAME_NS must be decoded, ns:
- *  the largest block the device has taken so far (it takes a block at
- *  once), one frame (we add whole frames), and a margin for our wake-up. */
-int64_t device_out_lead_ns(const device_out *d, int64_t frame_ns);
-
-/** Queues SAMPLES frames for playing. Returns the frames taken (fewer when
- *  the ring is full: the rest is dropped and counted). */
-size_t device_out_write(device_out *d, const float *pcm, int samples);
+/** The ring delay now (averaged), and its target: one block and the margin, ns. */
+int64_t device_out_ring_delay_ns(const device_out *d);
+int64_t device_out_target_ns(const device_out *d);
 
 /** The device's counters (underruns, overruns, blocks). */
 void device_out_stats(const device_out *d, device_stats *out);

@@ -378,12 +378,18 @@ static int ensure_sink(receiver *r, int channels)
     return 0;
 }
 
-/* The current stream's frame duration, ns (20 ms until a packet says). */
-static int64_t frame_ns_of(const receiver *r)
+/* The device's side of the statistics into *OUT; NULL (nothing) when
+ * writing a file. */
+static const device_report *device_report_of(const receiver *r, device_report *out)
 {
-    rx_stats st = r->rx ? rx_stream_stats(r->rx) : (rx_stats){0};
-    int frame = st.frame_samples > 0 ? st.frame_samples : 960;
-    return (int64_t)frame * NS_PER_SEC / AL_RATE;
+    if (!r->dev)
+        return NULL;
+    device_stats ds;
+    device_out_stats(r->dev, &ds);
+    out->underruns = ds.xrun_events;
+    out->ring_delay_ms = (double)device_out_ring_delay_ns(r->dev) / NS_PER_MSEC;
+    out->ring_target_ms = (double)device_out_target_ns(r->dev) / NS_PER_MSEC;
+    return out;
 }
 
 /* Plays every frame that is due (or, with FORCE, every frame still held). */
@@ -394,9 +400,9 @@ static void play_due(receiver *r, int64_t now, bool force)
     rx_frame_info info;
     int samples;
     if (r->opt->to_device) {
-        /* A block, a frame and a margin ahead of time, so the ring holds
-         * what the card will ask for before we wake again; the ring's level
-         * trims the output rate to the card's clock. */
+        /* Frames go to the ring at their due time; the ring's delay,
+         * measured on the card's clock, trims the output rate to it
+         * (device_out.h). */
         if (ensure_sink(r, rx_stream_channels(r->rx)) != 0) {
             r->failed = true;
             stop_requested = 1;
@@ -404,11 +410,9 @@ static void play_due(receiver *r, int64_t now, bool force)
         }
         if (!r->dev)
             return;
-        int64_t lead = device_out_lead_ns(r->dev, frame_ns_of(r));
-        while ((samples = rx_stream_pull(r->rx, now + lead, force, r->pcm, &info)) > 0) {
-            device_out_write(r->dev, r->pcm, samples);
-            rx_stream_set_output_trim(
-                r->rx, device_out_trim(r->dev, (size_t)(lead * AL_RATE / NS_PER_SEC)));
+        while ((samples = rx_stream_pull(r->rx, now, force, r->pcm, &info)) > 0) {
+            device_out_write(r->dev, r->pcm, samples, now);
+            rx_stream_set_output_trim(r->rx, device_out_trim(r->dev));
         }
         return;
     }
@@ -432,7 +436,7 @@ static void finish_stream(receiver *r, int64_t now)
     if (r->dev && r->rx) {
         int samples = rx_stream_flush(r->rx, r->pcm);
         if (samples > 0)
-            device_out_write(r->dev, r->pcm, samples);
+            device_out_write(r->dev, r->pcm, samples, now);
         return;
     }
     if (!r->sink || !r->rx)
@@ -486,18 +490,15 @@ static rx_stats total_stats(const receiver *r)
 
 static void handle_packet(receiver *r, const uint8_t *buf, size_t n, int64_t now)
 {
-    /* With a device, frames are decided a lead ahead of playing (play_due):
-     * arrivals are stamped on that same shifted clock. */
-    int64_t media = r->dev ? now + device_out_lead_ns(r->dev, frame_ns_of(r)) : now;
     /* Frames due before this packet arrived are played first. */
     play_due(r, now, false);
-    enum rx_packet_result res = rx_stream_packet(r->rx, buf, n, media);
+    enum rx_packet_result res = rx_stream_packet(r->rx, buf, n, now);
     if (res == RX_PACKET_NEW_SOURCE) {
         if (r->opt->verbose >= 0)
             fprintf(stderr, "%s: a new stream begins (sender restarted)\n", program);
         play_due(r, now, true);
         rx_stream_restart(r->rx);
-        res = rx_stream_packet(r->rx, buf, n, media);
+        res = rx_stream_packet(r->rx, buf, n, now);
     }
     if (res == RX_PACKET_ACCEPTED) {
         if (r->last_packet == 0 && r->opt->verbose >= 0)
@@ -798,8 +799,6 @@ static int run(receiver *r)
         int64_t now = clock_now_ns();
         int64_t wake = next_report;
         int64_t due = r->rx ? rx_stream_next_due(r->rx) : INT64_MAX;
-        if (due != INT64_MAX && r->dev)
-            due -= device_out_lead_ns(r->dev, frame_ns_of(r));
         if (due < wake)
             wake = due;
         if (!r->srv && r->last_packet && opt->idle_timeout_ns > 0 &&
@@ -828,8 +827,14 @@ static int run(receiver *r)
                 pfd[n++] = (struct pollfd){.fd = r->conns[c].fd, .events = events};
             }
         }
-        int timeout_ms = wake <= now ? 0 : (int)((wake - now + NS_PER_MSEC - 1) / NS_PER_MSEC);
+        int timeout_ms = wake <= now ? 0 : (int)((wake - now) / NS_PER_MSEC);
         int ready = poll(pfd, n, timeout_ms);
+        if (ready == 0 && wake > clock_now_ns() && wake - clock_now_ns() < NS_PER_MSEC) {
+            /* poll counts whole milliseconds: a frame is decided at its due
+             * time, not up to a millisecond after (a millisecond the
+             * device's ring would have to hold in reserve). */
+            clock_sleep_until(wake);
+        }
         if (ready < 0 && errno != EINTR) {
             fprintf(stderr, "%s: poll: %s\n", program, strerror(errno));
             r->failed = true;
@@ -860,10 +865,12 @@ static int run(receiver *r)
         play_due(r, now, false);
         if (now >= next_report) {
             rx_stats s = total_stats(r);
+            device_report dr;
             if (r->stats_file)
-                stats_report_json(r->stats_file, &s, (double)(now - start) / NS_PER_SEC, false);
+                stats_report_json(r->stats_file, &s, device_report_of(r, &dr),
+                                  (double)(now - start) / NS_PER_SEC, false);
             if (opt->verbose > 0 && r->last_packet)
-                stats_report_status(stderr, &s);
+                stats_report_status(stderr, &s, device_report_of(r, &dr));
             next_report += NS_PER_SEC;
             if (next_report < now)
                 next_report = now + NS_PER_SEC;
@@ -897,13 +904,18 @@ static int run(receiver *r)
     }
     int exit_code = r->failed ? 1 : 0;
     rx_stats s = total_stats(r);
+    device_report final_dev;
+    bool have_dev = device_report_of(r, &final_dev) != NULL;
     if (r->dev) {
         device_stats ds;
         device_out_stats(r->dev, &ds);
         if (opt->verbose >= 0)
-            fprintf(stderr, "%s: device: %llu underruns (%llu frames of silence), %llu blocks\n",
+            fprintf(stderr,
+                    "%s: device: %llu underruns (%llu frames of silence), %llu blocks, buffer "
+                    "%.1f ms (target %.1f)\n",
                     program, (unsigned long long)ds.xrun_events, (unsigned long long)ds.xrun_frames,
-                    (unsigned long long)ds.callbacks);
+                    (unsigned long long)ds.callbacks, final_dev.ring_delay_ms,
+                    final_dev.ring_target_ms);
         device_out_close(r->dev);
         r->dev = NULL;
     }
@@ -914,7 +926,8 @@ static int run(receiver *r)
     }
     r->sink = NULL;
     if (r->stats_file)
-        stats_report_json(r->stats_file, &s, (double)(now - start) / NS_PER_SEC, true);
+        stats_report_json(r->stats_file, &s, have_dev ? &final_dev : NULL,
+                          (double)(now - start) / NS_PER_SEC, true);
     if (opt->verbose >= 0) {
         fprintf(stderr, "%s: ended (%s); wrote %.2f s to %s\n", program, why,
                 (double)written / AL_RATE, opt->output);

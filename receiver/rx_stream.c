@@ -23,6 +23,8 @@
 /* Beyond the measured jitter: a packet must arrive this much before its
  * frame is due (scheduling of our own thread). */
 #define ARRIVAL_MARGIN_NS (2 * 1000000LL)
+/* The jitter assumed until a second of arrivals has been seen. */
+#define INITIAL_JITTER_NS (10 * 1000000LL)
 /* The share of packets the delay is sized to wait for: 1 % may come late. */
 #define JITTER_QUANTILE 0.99
 /* The delay never grows beyond this, whatever the network does. */
@@ -39,9 +41,9 @@
  * slow sender clock makes the delay shrink steadily: steering must catch
  * that before it reaches JUMP_TOLERANCE_NS, hence the small threshold on
  * that side. */
-#define STEER_START_LONG_NS  (4 * 1000000LL)
-#define STEER_START_SHORT_NS (1 * 1000000LL)
-#define STEER_STOP_NS        (500 * 1000LL)
+#define STEER_START_LONG_NS  (1500 * 1000LL)
+#define STEER_START_SHORT_NS (1000 * 1000LL)
+#define STEER_STOP_NS        (300 * 1000LL)
 /* A delay this much short of its target is restored at once (a pause)
  * rather than by slowing down: packets are coming late. */
 #define JUMP_TOLERANCE_NS (5 * 1000000LL)
@@ -227,8 +229,9 @@ void rx_stream_restart(rx_stream *rx)
 /* How long after its fastest possible arrival a frame should be played:
  * the jitter that JITTER_QUANTILE of packets stay within, a margin, and
  * the wait for protection. With copies at distance d (LBRR counts as
- * d = 1): until loss has been seen, only the next packet is waited for (it
- * reveals a gap in time); once loss has been seen, the oldest copy too. */
+ * d = 1) the receiver waits for the oldest copy, but only once it has seen
+ * loss: a clean link plays each frame as soon as its jitter allows, and the
+ * first lost frame is concealed (it is what tells us copies are needed). */
 static int64_t target_delay_ns(const rx_stream *rx, int frame_samples)
 {
     if (rx->cfg.latency_ms > 0)
@@ -237,14 +240,18 @@ static int64_t target_delay_ns(const rx_stream *rx, int frame_samples)
     int depth = rx->stats.copy_distance;
     if (depth == 0 && rx->lbrr_seen)
         depth = 1;
-    int64_t protection = depth > 0 ? (rx->loss_seen ? depth : 1) * frame_ns : 0;
+    int64_t protection = rx->loss_seen ? depth * frame_ns : 0;
     int64_t delay;
     if (rx->cfg.adaptive_rate) {
         delay = delay_ctl_quantile(&rx->ctl, JITTER_QUANTILE) + ARRIVAL_MARGIN_NS + protection;
-        /* Until the jitter has been seen for a second, start a frame late:
-         * shrinking later is smooth, growing is a pause. */
-        if (rx->ctl.samples * frame_ns < 1000000000LL && delay < frame_ns + ARRIVAL_MARGIN_NS)
-            delay = frame_ns + ARRIVAL_MARGIN_NS;
+        /* Until the jitter has been seen for a second, assume at least
+         * INITIAL_JITTER_NS (or a frame): shrinking later is smooth, growing
+         * is a pause, and a sender on a sound card sends in bursts of its
+         * block (5-21 ms on JACK) from the first packet on. */
+        int64_t initial = (frame_ns > INITIAL_JITTER_NS ? frame_ns : INITIAL_JITTER_NS) +
+                          ARRIVAL_MARGIN_NS + protection;
+        if (rx->ctl.samples * frame_ns < 1000000000LL && delay < initial)
+            delay = initial;
     } else {
         /* No steering: one frame (at least 5 ms) without protection, and
          * the protection's wait plus the margin with it. */

@@ -2,7 +2,8 @@
 
 #include <inttypes.h>
 
-void stats_report_json(FILE *out, const rx_stats *s, double elapsed_s, bool final)
+void stats_report_json(FILE *out, const rx_stats *s, const device_report *dev, double elapsed_s,
+                       bool final)
 {
     fprintf(out,
             "{\"elapsed_s\":%.3f,\"final\":%s,\"packets_received\":%" PRIu64
@@ -13,14 +14,19 @@ void stats_report_json(FILE *out, const rx_stats *s, double elapsed_s, bool fina
             ",\"frames_fec\":%" PRIu64 ",\"frames_plc\":%" PRIu64 ",\"copies_received\":%" PRIu64
             ",\"copies_used\":%" PRIu64 ",\"restarts\":%" PRIu64
             ",\"redundancy_depth\":%d,\"copy_distance\":%d,\"frame_ms\":%.1f,\"jitter_ms\":%.2f,"
-            "\"delay_ms\":%.1f,\"target_delay_ms\":%.1f,\"rate_ppm\":%.0f,\"delay_jumps\":%" PRIu64
-            "}\n",
+            "\"delay_ms\":%.1f,\"target_delay_ms\":%.1f,\"rate_ppm\":%.0f,\"delay_jumps\":%" PRIu64,
             elapsed_s, final ? "true" : "false", s->packets_received, s->packets_lost,
             s->packets_late, s->packets_duplicate, s->packets_invalid, s->packets_foreign,
             s->bytes_received, s->frames_total, s->frames_primary, s->frames_red, s->frames_fec,
             s->frames_plc, s->copies_received, s->copies_used, s->restarts, s->redundancy_depth,
             s->copy_distance, s->frame_samples / 48.0, s->jitter_ms, s->delay_ms,
             s->target_delay_ms, s->rate_ppm, s->delay_jumps);
+    if (dev)
+        fprintf(out,
+                ",\"device_underruns\":%" PRIu64
+                ",\"device_delay_ms\":%.2f,\"device_target_ms\":%.2f",
+                dev->underruns, dev->ring_delay_ms, dev->ring_target_ms);
+    fprintf(out, "}\n");
     fflush(out);
 }
 
@@ -29,14 +35,18 @@ static double percent(uint64_t part, uint64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-void stats_report_status(FILE *out, const rx_stats *s)
+void stats_report_status(FILE *out, const rx_stats *s, const device_report *dev)
 {
     uint64_t expected = s->packets_received + s->packets_lost;
     fprintf(out,
             "receiver: loss %4.1f%%  rebuilt %" PRIu64 " (red %" PRIu64 ", fec %" PRIu64
-            ")  concealed %" PRIu64 "  late %" PRIu64 "  jitter %.1f ms  delay %.0f ms\n",
+            ")  concealed %" PRIu64 "  late %" PRIu64 "  jitter %.1f ms  delay %.0f ms",
             percent(s->packets_lost, expected), s->frames_red + s->frames_fec, s->frames_red,
             s->frames_fec, s->frames_plc, s->packets_late, s->jitter_ms, s->delay_ms);
+    if (dev)
+        fprintf(out, "  device buffer %.1f ms  underruns %" PRIu64, dev->ring_delay_ms,
+                dev->underruns);
+    fprintf(out, "\n");
 }
 
 void stats_report_summary(FILE *out, const rx_stats *s)

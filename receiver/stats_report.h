@@ -8,12 +8,21 @@
 
 #include "receiver/rx_stream.h"
 
-/** One JSON object on one line: every counter, the elapsed seconds, and
- *  "final": true on the summary line. */
-void stats_report_json(FILE *out, const rx_stats *s, double elapsed_s, bool final);
+/** The sound device's side, when playing to one. */
+typedef struct device_report {
+    uint64_t underruns;    /**< times the card found the ring short */
+    double ring_delay_ms;  /**< what the device's ring adds (device_out.h) */
+    double ring_target_ms; /**< ... and what it is kept at */
+} device_report;
 
-/** One status line: loss, recovered, concealed, late, jitter, buffer, bitrate. */
-void stats_report_status(FILE *out, const rx_stats *s);
+/** One JSON object on one line: every counter, the elapsed seconds,
+ *  "final": true on the summary line, and DEV's fields (when not NULL). */
+void stats_report_json(FILE *out, const rx_stats *s, const device_report *dev, double elapsed_s,
+                       bool final);
+
+/** One status line: loss, recovered, concealed, late, jitter, delay, and
+ *  with DEV (not NULL) the device's buffer and underruns. */
+void stats_report_status(FILE *out, const rx_stats *s, const device_report *dev);
 
 /** The summary printed at exit. */
 void stats_report_summary(FILE *out, const rx_stats *s);

@@ -9,6 +9,13 @@
  * disk): the card keeps capturing into the ring meanwhile. */
 #define RING_MS 1000
 
+/* When waiting for the card: a little after a callback is expected (it
+ * starts on time, and moving a block takes microseconds), how soon to look
+ * again when one is overdue, and how long to sleep before the first. */
+#define AFTER_CALLBACK_NS      200000LL
+#define LATE_CALLBACK_RETRY_NS 250000LL
+#define NO_CALLBACK_YET_NS     1000000LL
+
 struct capture {
     device_stream *stream;
     char name[320];
@@ -39,12 +46,20 @@ int capture_read_frame(capture *c, float *pcm, int frame_samples)
     return device_read(c->stream, pcm, (size_t)frame_samples) == (size_t)frame_samples ? 1 : 0;
 }
 
-int capture_wait_ms(const capture *c, int frame_samples)
+int64_t capture_next_ns(const capture *c, int frame_samples, int64_t now)
 {
-    size_t have = device_available(c->stream);
-    if (have >= (size_t)frame_samples)
-        return 0;
-    return (int)(((size_t)frame_samples - have) * 1000 / AL_RATE) + 1;
+    device_timing t;
+    if (!device_timing_read(c->stream, &t))
+        return now + NO_CALLBACK_YET_NS;
+    if (t.ring_fill >= (size_t)frame_samples)
+        return now;
+    /* the callbacks that must run before the frame is complete */
+    uint64_t block = t.block ? t.block : 1;
+    uint64_t blocks = ((uint64_t)frame_samples - t.ring_fill + block - 1) / block;
+    int64_t at =
+        t.callback_ns + (int64_t)(blocks * block * 1000000000ull / AL_RATE) + AFTER_CALLBACK_NS;
+    /* a callback that is late: look again soon */
+    return at > now ? at : now + LATE_CALLBACK_RETRY_NS;
 }
 
 void capture_stats(const capture *c, device_stats *out)

@@ -7,6 +7,7 @@
 #define AL_SENDER_CAPTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "audio/device.h"
 
@@ -20,8 +21,12 @@ capture *capture_open(const char *spec, int channels, char *err, size_t err_size
  *  Returns 1 (a frame), 0 (not yet), or -1 (the device stopped). */
 int capture_read_frame(capture *c, float *pcm, int frame_samples);
 
-/** Milliseconds until FRAME_SAMPLES will probably be there (for poll). */
-int capture_wait_ms(const capture *c, int frame_samples);
+/** When to look again for FRAME_SAMPLES, as a CLOCK_MONOTONIC time: NOW if
+ *  they are there, else just after the device callback expected to bring
+ *  the rest (the card delivers whole blocks: waking at the rate the frames
+ *  trickle in would find nothing, and waking a fixed while later would send
+ *  the frame late). */
+int64_t capture_next_ns(const capture *c, int frame_samples, int64_t now);
 
 void capture_stats(const capture *c, device_stats *out);
 const char *capture_name(const capture *c);

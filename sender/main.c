@@ -528,8 +528,7 @@ static int run_plain(options *opt, input_source *reader, const struct sockaddr *
         int r = read_frame(reader, opt, pcm, &at_end);
         if (r == FRAME_NOT_YET) {
             /* the card paces us: sleep until it has delivered a frame */
-            clock_sleep_until(clock_now_ns() +
-                              (int64_t)capture_wait_ms(reader->dev, frame) * NS_PER_MSEC);
+            clock_sleep_until(capture_next_ns(reader->dev, frame, clock_now_ns()));
             continue;
         }
         if (r < 0) {
@@ -932,8 +931,7 @@ static int run_session(options *opt, input_source *reader, const struct sockaddr
         if (r.clock_started && !r.input_ended) {
             int64_t due = r.start + (int64_t)r.frames_read * frame_ns;
             if (r.reader->dev)
-                due = clock_now_ns() +
-                      (int64_t)capture_wait_ms(r.reader->dev, opt->tx.frame_samples) * NS_PER_MSEC;
+                due = capture_next_ns(r.reader->dev, opt->tx.frame_samples, clock_now_ns());
             if (due < wake)
                 wake = due;
         }

@@ -166,11 +166,33 @@ static void test_red_depth2_single_losses(void **state)
         order[i] = -1;
     outcome o = deliver(order, 200, 960, 0);
     assert_int_equal(o.stats.packets_lost, dropped);
-    assert_int_equal(o.stats.frames_red, dropped);
-    assert_int_equal(o.stats.frames_plc, 0);
+    /* the first loss is concealed (it is what shows copies are needed);
+     * every later one is rebuilt */
+    assert_int_equal(o.stats.frames_red, dropped - 1);
+    assert_int_equal(o.stats.frames_plc, 1);
     assert_int_equal(o.stats.frames_total, 200);
     assert_int_equal(o.stats.redundancy_depth, 2);
     assert_int_equal(o.samples, 200 * 960);
+}
+
+static void test_copies_waited_for_only_after_loss(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 2;
+    encode(&cfg, 100);
+    int order[100];
+    identity(order, 100);
+    /* a clean link: no wait for copies, the delay is the one-frame floor */
+    outcome o = deliver(order, 100, 960, 0);
+    assert_int_equal(o.stats.frames_primary, 100);
+    assert_true(o.stats.target_delay_ms <= 20.0 + 1e-9);
+    /* after one loss: the oldest copy (two frames) and the margin */
+    order[30] = -1;
+    o = deliver(order, 100, 960, 0);
+    assert_int_equal(o.stats.frames_plc, 1);
+    assert_true(o.stats.target_delay_ms >= 40.0 && o.stats.target_delay_ms <= 45.0);
 }
 
 static void test_copy_stream_decoder(void **state)
@@ -194,8 +216,8 @@ static void test_copy_stream_decoder(void **state)
     copy_decoding = RX_COPY_STREAM_DECODER;
     outcome o = deliver(order, 200, 960, 0);
     copy_decoding = RX_COPY_MAIN_DECODER;
-    assert_int_equal(o.stats.frames_red, dropped);
-    assert_int_equal(o.stats.frames_plc, 0);
+    assert_int_equal(o.stats.frames_red, dropped - 1); /* the first loss is concealed */
+    assert_int_equal(o.stats.frames_plc, 1);
     assert_int_equal(o.samples, 200 * 960);
 }
 
@@ -217,8 +239,8 @@ static void test_spread_offsets(void **state)
         order[i] = order[i + 1] = -1;
     outcome o = deliver(order, 200, 960, 0);
     assert_int_equal(o.stats.copy_distance, 3);
-    assert_int_equal(o.stats.frames_red, dropped);
-    assert_int_equal(o.stats.frames_plc, 0);
+    assert_int_equal(o.stats.frames_red, dropped - 1); /* the first loss is concealed */
+    assert_int_equal(o.stats.frames_plc, 1);
     /* three frames and the arrival margin */
     assert_true(o.stats.delay_ms >= 60.0 && o.stats.delay_ms <= 65.0);
 
@@ -231,8 +253,10 @@ static void test_spread_offsets(void **state)
     order[50] = order[51] = order[52] = -1;
     o = deliver(order, 200, 960, 0);
     assert_int_equal(o.stats.copy_distance, 2);
-    assert_int_equal(o.stats.frames_red, 3);
-    assert_int_equal(o.stats.frames_plc, 1);
+    /* 10 concealed (the first loss), 50 concealed (its copies were in 51
+     * and 52), 51 and 52 rebuilt from 53 */
+    assert_int_equal(o.stats.frames_red, 2);
+    assert_int_equal(o.stats.frames_plc, 2);
 }
 
 static void test_low_delay_full_copies(void **state)
@@ -492,6 +516,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_depth0),
         cmocka_unit_test(test_red_depth2_single_losses),
+        cmocka_unit_test(test_copies_waited_for_only_after_loss),
         cmocka_unit_test(test_red_depth2_burst_of_three),
         cmocka_unit_test(test_copy_stream_decoder),
         cmocka_unit_test(test_low_delay_full_copies),

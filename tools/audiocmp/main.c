@@ -25,6 +25,8 @@
  * delays a stream and keeps the FFT within a few hundred MB. */
 #define MAX_LAG_US_LIMIT 60000000
 #define READ_CHUNK       4800 /* frames per read: 100 ms */
+/* --track-ms: pieces quieter than this have nothing to align on. */
+#define TRACK_QUIET_DBFS -50
 
 static void usage(FILE *f)
 {
@@ -39,6 +41,11 @@ static void usage(FILE *f)
             "                    measures (e.g. decoder start-up); alignment still uses\n"
             "                    everything (default 0)\n"
             "  --min-corr X      exit 1 unless the correlation is at least X (-1..1)\n"
+            "  --track-ms MS     also find each MS-long piece of REF in TEST on its own, at\n"
+            "                    a lag of 0..--max-lag-ms, and print each piece's lag: a\n"
+            "                    delay that changes over time. A click track (one click per\n"
+            "                    piece, clicks further apart than the largest lag) gives one\n"
+            "                    sharp lag per click. Pieces below %d dBFS are skipped\n"
             "  --json            one JSON object instead of the human line\n"
             "  -h, --help        this text\n"
             "  -V, --version     version\n"
@@ -51,18 +58,18 @@ static void usage(FILE *f)
             "\n"
             "Exit status: 0, or 1 when --min-corr is not met (or the correlation is\n"
             "undefined), or 2 on bad usage or an unreadable file.\n",
-            DEFAULT_MAX_LAG_US / 1000, METRICS_SSNR_LO_DB, METRICS_SSNR_HI_DB,
+            DEFAULT_MAX_LAG_US / 1000, TRACK_QUIET_DBFS, METRICS_SSNR_LO_DB, METRICS_SSNR_HI_DB,
             METRICS_SILENCE_DBFS);
 }
 
 struct options {
     const char *ref_path, *test_path;
-    int64_t max_lag_us, skip_us;
+    int64_t max_lag_us, skip_us, track_us;
     bool have_min_corr, json;
     double min_corr;
 };
 
-enum { OPT_MAX_LAG = 256, OPT_SKIP, OPT_MIN_CORR, OPT_JSON };
+enum { OPT_MAX_LAG = 256, OPT_SKIP, OPT_MIN_CORR, OPT_JSON, OPT_TRACK };
 
 /* Returns -1 to go on, or an exit status (0 after --help/--version). */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -72,6 +79,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"skip-ms", required_argument, NULL, OPT_SKIP},
         {"min-corr", required_argument, NULL, OPT_MIN_CORR},
         {"json", no_argument, NULL, OPT_JSON},
+        {"track-ms", required_argument, NULL, OPT_TRACK},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -106,6 +114,11 @@ static int parse_options(int argc, char **argv, struct options *o)
         }
         case OPT_JSON:
             o->json = true;
+            break;
+        case OPT_TRACK:
+            if (cli_parse_duration_us(optarg, &o->track_us) < 0 || o->track_us < 10000 ||
+                o->track_us > 60000000)
+                return cli_usage_error(PROGRAM, "--track-ms '%s': expected 10..60000 ms", optarg);
             break;
         case 'h':
             usage(stdout);
@@ -226,6 +239,69 @@ static const char *align_error(int rc)
     }
 }
 
+/* --track-ms: finds, for each piece of REF loud enough, the lag in
+ * 0..MAX_LAG at which TEST matches it best (normalised correlation over the
+ * piece's loud part, computed directly: a click is a few hundred samples).
+ * Searching from 0 only, and independently of the whole file's lag, keeps a
+ * playout whose delay moves (and which no single lag fits) measurable. */
+static void print_track(const float *ref, size_t ref_len, const float *test, size_t test_len,
+                        size_t piece, int max_lag, bool json)
+{
+    const double quiet = pow(10.0, TRACK_QUIET_DBFS / 10.0);
+    bool first = true;
+    if (json)
+        printf(",\"track\":[");
+    for (size_t start = 0; start + piece <= ref_len; start += piece) {
+        const float *r = ref + start;
+        double energy = 0, peak = 0;
+        for (size_t i = 0; i < piece; i++) {
+            energy += (double)r[i] * r[i];
+            peak = fmax(peak, fabs(r[i]));
+        }
+        if (energy / (double)piece < quiet)
+            continue;
+        /* the loud part: from the first to the last sample above 1 % of the peak */
+        size_t lo = 0, hi = piece;
+        while (fabs(r[lo]) < 0.01 * peak)
+            lo++;
+        while (fabs(r[hi - 1]) < 0.01 * peak)
+            hi--;
+        size_t len = hi - lo;
+        double ref_energy = 0;
+        for (size_t i = lo; i < hi; i++)
+            ref_energy += (double)r[i] * r[i];
+        int best = -1;
+        double best_corr = 0;
+        for (int lag = 0; lag <= max_lag; lag++) {
+            size_t at = start + lo + (size_t)lag;
+            if (at + len > test_len)
+                break;
+            double dot = 0, test_energy = 0;
+            for (size_t i = 0; i < len; i++) {
+                dot += (double)r[lo + i] * test[at + i];
+                test_energy += (double)test[at + i] * test[at + i];
+            }
+            double corr = test_energy > 0 ? dot / sqrt(ref_energy * test_energy) : 0;
+            if (corr > best_corr) {
+                best_corr = corr;
+                best = lag;
+            }
+        }
+        if (best < 0)
+            continue;
+        double t_s = (double)start / SOUNDFILE_RATE;
+        double lag_ms = best * 1000.0 / SOUNDFILE_RATE;
+        if (json)
+            printf("%s{\"t_s\":%.3f,\"lag_ms\":%.3f,\"corr\":%.4f}", first ? "" : ",", t_s, lag_ms,
+                   best_corr);
+        else
+            printf("track %.3f s  lag %+.3f ms  corr %.4f\n", t_s, lag_ms, best_corr);
+        first = false;
+    }
+    if (json)
+        printf("]");
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -288,6 +364,9 @@ int main(int argc, char **argv)
         json_number("snr_db", snr, "%.3f");
         json_number("segsnr_db", ssnr, "%.3f");
         json_number("lsd_db", lsd, "%.3f");
+        if (o.track_us > 0)
+            print_track(ref, ref_len, test, test_len,
+                        (size_t)(o.track_us * SOUNDFILE_RATE / 1000000), max_lag, true);
         printf("}\n");
     } else {
         printf("lag %d samples (%+.3f ms)", lag, lag_ms);
@@ -297,6 +376,9 @@ int main(int argc, char **argv)
         human_number("lsd", lsd, "%.2f", " dB");
         printf("  ref %zu (%.3f s)  test %zu (%.3f s)  overlap %zu\n", ref_len,
                (double)ref_len / SOUNDFILE_RATE, test_len, (double)test_len / SOUNDFILE_RATE, n);
+        if (o.track_us > 0)
+            print_track(ref, ref_len, test, test_len,
+                        (size_t)(o.track_us * SOUNDFILE_RATE / 1000000), max_lag, false);
     }
     free(ref);
     free(test);
