@@ -25,42 +25,47 @@ static int64_t transit_of(const delay_ctl *c, int64_t now_ns, int64_t ts_ext)
 
 int64_t delay_ctl_min_transit(const delay_ctl *c)
 {
-    int64_t newest = INT64_MIN;
+    int64_t current = INT64_MIN;
+    int current_slot = -1;
     for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++)
-        if (c->bucket_sec[i] > newest)
-            newest = c->bucket_sec[i];
-    /* least squares over (seconds before the newest, minimum) */
-    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    int64_t base = INT64_MAX, newest_min = 0;
-    for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++)
-        if (c->bucket_sec[i] > newest - DELAY_CTL_MIN_SPAN && c->bucket_min[i] < base)
-            base = c->bucket_min[i];
-    if (base == INT64_MAX)
+        if (c->bucket_sec[i] > current) {
+            current = c->bucket_sec[i];
+            current_slot = i;
+        }
+    if (current_slot < 0 || !c->started)
         return 0;
+    /* The line goes through the seconds already over, and is read at the
+     * current one: a second that has just begun holds few arrivals, and if
+     * a stall held those up its "minimum" would lift the line. */
+    int64_t base = INT64_MAX;
+    for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++)
+        if (c->bucket_sec[i] > current - DELAY_CTL_MIN_SPAN && c->bucket_sec[i] < current &&
+            c->bucket_min[i] < base)
+            base = c->bucket_min[i];
+    int64_t current_min = c->bucket_min[current_slot];
+    if (base == INT64_MAX)
+        return current_min;
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++) {
-        if (c->bucket_sec[i] <= newest - DELAY_CTL_MIN_SPAN)
+        if (c->bucket_sec[i] <= current - DELAY_CTL_MIN_SPAN || c->bucket_sec[i] >= current)
             continue;
-        double x = (double)(c->bucket_sec[i] - newest);
+        double x = (double)(c->bucket_sec[i] - current);
         double y = (double)(c->bucket_min[i] - base);
-        if (c->bucket_sec[i] == newest)
-            newest_min = c->bucket_min[i];
         n++;
         sx += x;
         sy += y;
         sxx += x * x;
         sxy += x * y;
     }
+    int64_t line = base;
     /* Fewer than 3 seconds: no trend to speak of yet. */
-    if (n < 3)
-        return base;
     double det = n * sxx - sx * sx;
-    if (det <= 0)
-        return base;
-    double slope = (n * sxy - sx * sy) / det;
-    double at_newest = (sy - slope * sx) / n;
-    int64_t line = base + (int64_t)at_newest;
+    if (n >= 3 && det > 0) {
+        double slope = (n * sxy - sx * sy) / det;
+        line = base + (int64_t)((sy - slope * sx) / n);
+    }
     /* Never later than a transit actually seen this second. */
-    return line < newest_min ? line : newest_min;
+    return line < current_min ? line : current_min;
 }
 
 int64_t delay_ctl_earliest(const delay_ctl *c, int64_t ts_ext)
@@ -87,7 +92,9 @@ void delay_ctl_arrival(delay_ctl *c, int64_t now_ns, int64_t ts_ext)
     }
 
     int64_t extra = transit - delay_ctl_min_transit(c);
-    int64_t bin = extra / DELAY_CTL_BIN_NS;
+    /* A packet faster than the line (the line is read ahead of the
+     * seconds it was drawn through) counts as no extra delay. */
+    int64_t bin = extra > 0 ? extra / DELAY_CTL_BIN_NS : 0;
     if (bin >= DELAY_CTL_BINS)
         bin = DELAY_CTL_BINS - 1;
     c->hist[bin] += c->weight;

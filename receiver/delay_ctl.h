@@ -43,7 +43,10 @@ void delay_ctl_arrival(delay_ctl *c, int64_t now_ns, int64_t ts_ext);
  *  transits of the last DELAY_CTL_MIN_SPAN seconds (least squares), read
  *  at the newest second. A sender clock that runs slow or fast makes the
  *  minima climb or fall steadily; a plain minimum over the window would lag
- *  behind that by the drift times the window, the line does not. */
+ *  behind that by the drift times the window, the line does not. The
+ *  line is drawn through the seconds already over and read at the current
+ *  one: a second that has just begun holds few arrivals, and a stall at its
+ *  start would make held-up packets its "minimum". */
 int64_t delay_ctl_min_transit(const delay_ctl *c);
 
 /** The time the frame stamped TS_EXT would arrive on the fastest path. */

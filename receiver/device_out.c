@@ -9,10 +9,11 @@
 /* Ring capacity: far more than the delay ever asks, so a hiccup of the
  * codec thread never overflows it. */
 #define RING_MS 500
-/* Beyond one device block: our own wake-up and decoding. 1.5 ms covers
- * the codec thread on an idle machine; each underrun adds MARGIN_STEP_NS,
- * up to MAX_MARGIN_NS. */
-#define START_MARGIN_NS (1500 * 1000LL)
+/* Beyond one device block: our own wake-up and decoding. 1 ms covers the
+ * codec thread on an idle machine; each underrun adds MARGIN_STEP_NS, up
+ * to MAX_MARGIN_NS, so a busy machine gets the room it needs (at the price
+ * of one glitch per step). */
+#define START_MARGIN_NS (1000 * 1000LL)
 #define MARGIN_STEP_NS  (1000 * 1000LL)
 #define MAX_MARGIN_NS   (20 * 1000000LL)
 /* Writes this far apart are a pause in the stream, not a late wake-up. */
@@ -81,6 +82,12 @@ static void write_silence(device_out *d, size_t frames)
             return;
         frames -= n;
     }
+}
+
+void device_out_pause(device_out *d, int64_t ns)
+{
+    if (ns > 0)
+        write_silence(d, (size_t)(ns * AL_RATE / 1000000000LL));
 }
 
 size_t device_out_write(device_out *d, const float *pcm, int samples, int64_t now)

@@ -38,6 +38,10 @@ device_out *device_out_open(const char *spec, int channels, char *err, size_t er
  *  counted). */
 size_t device_out_write(device_out *d, const float *pcm, int samples, int64_t now);
 
+/** Queues NS of silence: a pause in the stream (rx_stream_take_pause_ns),
+ *  played as such rather than as an underrun. */
+void device_out_pause(device_out *d, int64_t ns);
+
 /** How much longer (or shorter) the output should make each frame so that
  *  the ring delay stays on its target: 0 within 0.5 ms of it, at most
  *  +-0.5 %. Call after each write. */

@@ -410,9 +410,11 @@ static void play_due(receiver *r, int64_t now, bool force)
         }
         if (!r->dev)
             return;
+        device_out_pause(r->dev, rx_stream_take_pause_ns(r->rx));
         while ((samples = rx_stream_pull(r->rx, now, force, r->pcm, &info)) > 0) {
             device_out_write(r->dev, r->pcm, samples, now);
             rx_stream_set_output_trim(r->rx, device_out_trim(r->dev));
+            device_out_pause(r->dev, rx_stream_take_pause_ns(r->rx));
         }
         return;
     }

@@ -21,8 +21,10 @@
  * without steering a delay that is too long cannot shrink again. */
 #define MIN_FIXED_DELAY_NS (5 * 1000000LL)
 /* Beyond the measured jitter: a packet must arrive this much before its
- * frame is due (scheduling of our own thread). */
-#define ARRIVAL_MARGIN_NS (2 * 1000000LL)
+ * frame is due (our own thread's wake-up; the histogram's resolution adds
+ * up to DELAY_CTL_BIN_NS more). Packets that come later than the jitter
+ * measured so far make the histogram, and so the delay, grow. */
+#define ARRIVAL_MARGIN_NS (500 * 1000LL)
 /* The jitter assumed until a second of arrivals has been seen. */
 #define INITIAL_JITTER_NS (10 * 1000000LL)
 /* The share of packets the delay is sized to wait for: 1 % may come late. */
@@ -39,11 +41,11 @@
  * target: in between the rate stays exactly 1, so a steady link is played
  * without any time warp (which would blur the waveform for no benefit). A
  * slow sender clock makes the delay shrink steadily: steering must catch
- * that before it reaches JUMP_TOLERANCE_NS, hence the small threshold on
- * that side. */
+ * that before it eats the arrival margin (ARRIVAL_MARGIN_NS), hence the
+ * small threshold on that side. */
 #define STEER_START_LONG_NS  (1500 * 1000LL)
-#define STEER_START_SHORT_NS (1000 * 1000LL)
-#define STEER_STOP_NS        (300 * 1000LL)
+#define STEER_START_SHORT_NS (250 * 1000LL)
+#define STEER_STOP_NS        (150 * 1000LL)
 /* A delay this much short of its target is restored at once (a pause)
  * rather than by slowing down: packets are coming late. */
 #define JUMP_TOLERANCE_NS (5 * 1000000LL)
@@ -81,10 +83,12 @@ struct rx_stream {
                              device's clock against ours (rx_stream_set_output_trim) */
     int64_t target_ns;    /* how long after its fastest possible arrival a frame is played */
     int64_t delay_now_ns; /* the same, as it is */
+    int64_t pause_ns;     /* pauses made by delay jumps, not yet taken (rx_stream_take_pause_ns) */
     delay_ctl ctl;
     SpeexResamplerState *resampler; /* adaptive_rate only */
     float *decoded;                 /* a frame before resampling */
     bool loss_seen;                 /* copies are waited for only once loss has been seen */
+    bool gap_seen;                  /* ... a gap in sequence numbers: loss for certain */
     bool lbrr_seen;                 /* the primaries carry in-band FEC for the frame before */
     int last_duration;              /* samples of the last frame, for concealment */
 
@@ -132,9 +136,10 @@ static int open_decoder(rx_stream *rx, int channels)
     }
     if (rx->cfg.adaptive_rate && rx->cfg.latency_ms == 0) {
         int err;
-        /* Quality 4: 0.6 ms of filter delay; the rate never strays more
+        /* Quality 2: 0.33 ms of filter delay (quality 4 had 0.67 ms, all
+         * of it latency), passband to 21 kHz; the rate never strays more
          * than 0.5 % from 1, so aliasing is no concern. */
-        rx->resampler = speex_resampler_init((spx_uint32_t)channels, AL_RATE, AL_RATE, 4, &err);
+        rx->resampler = speex_resampler_init((spx_uint32_t)channels, AL_RATE, AL_RATE, 2, &err);
         rx->decoded = calloc((size_t)AL_MAX_FRAME_SAMPLES * (size_t)channels, sizeof(float));
         if (!rx->resampler || !rx->decoded) {
             opus_decoder_destroy(rx->decoder);
@@ -216,10 +221,12 @@ void rx_stream_restart(rx_stream *rx)
     rx->output_trim = 0;
     rx->target_ns = 0;
     rx->delay_now_ns = 0;
+    rx->pause_ns = 0;
     delay_ctl_init(&rx->ctl, 20000000);
     if (rx->resampler)
         speex_resampler_reset_mem(rx->resampler);
     rx->loss_seen = false;
+    rx->gap_seen = false;
     rx->lbrr_seen = false;
     rx->last_duration = 960;
     rx->have_transit = false;
@@ -278,9 +285,11 @@ static void steer(rx_stream *rx)
     int64_t tolerance = rx->resampler ? JUMP_TOLERANCE_NS : 0;
     if (delay < rx->target_ns - tolerance) {
         rx->due_ns += rx->target_ns - delay;
-        delay = rx->target_ns;
-        if (rx->stats.frames_total > 0)
+        if (rx->stats.frames_total > 0) {
             rx->stats.delay_jumps++;
+            rx->pause_ns += rx->target_ns - delay;
+        }
+        delay = rx->target_ns;
     }
     rx->delay_now_ns = delay;
     if (rx->resampler) {
@@ -340,6 +349,8 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
         }
         return RX_PACKET_ACCEPTED;
     case JB_PUT_LATE:
+        if (source == JB_SOURCE_PRIMARY && !rx->gap_seen)
+            rx->loss_seen = false;
         if (source == JB_SOURCE_PRIMARY)
             rx->stats.packets_late++;
         return RX_PACKET_ACCEPTED;
@@ -461,7 +472,7 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
         /* A gap in sequence numbers means loss: from now on wait for copies. */
         if (rx->seq.received > 1 && extended > 0 && rx->seq.bad_seq_valid == false &&
             rtp_seq_expected(&rx->seq) > (int64_t)rx->seq.received)
-            rx->loss_seen = true;
+            rx->loss_seen = rx->gap_seen = true;
     }
 
     for (size_t i = 0; i + 1 < nblocks; i++) {
@@ -601,6 +612,10 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
             samples = opus_decode_float(rx->decoder, next->data, next->len, out, frame.duration, 1);
             info->origin = RX_FRAME_FEC;
         }
+        /* Wait for copies from now on: the next frames of a burst get
+         * them. If this frame turns out to have been late, not lost, its
+         * arrival takes that back (store()): copies cannot help a late
+         * packet, the packets that carry them come later still. */
         rx->loss_seen = true;
     }
     if (samples <= 0) {
@@ -691,4 +706,11 @@ const char *rx_origin_name(rx_origin origin)
         return "plc";
     }
     return "?";
+}
+
+int64_t rx_stream_take_pause_ns(rx_stream *rx)
+{
+    int64_t p = rx->pause_ns;
+    rx->pause_ns = 0;
+    return p;
 }

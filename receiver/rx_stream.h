@@ -136,4 +136,9 @@ rx_stats rx_stream_stats(const rx_stream *rx);
 
 const char *rx_origin_name(rx_origin origin);
 
+/** The pauses the playout made since the last call (a delay that fell
+ *  too far short is restored at once: the output stops for that long), ns.
+ *  A device output fills them with silence so the card never runs dry. */
+int64_t rx_stream_take_pause_ns(rx_stream *rx);
+
 #endif

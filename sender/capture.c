@@ -12,7 +12,7 @@
 /* When waiting for the card: a little after a callback is expected (it
  * starts on time, and moving a block takes microseconds), how soon to look
  * again when one is overdue, and how long to sleep before the first. */
-#define AFTER_CALLBACK_NS      200000LL
+#define AFTER_CALLBACK_NS      100000LL
 #define LATE_CALLBACK_RETRY_NS 250000LL
 #define NO_CALLBACK_YET_NS     1000000LL
 

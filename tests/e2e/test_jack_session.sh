@@ -16,7 +16,10 @@
 #    capture bursts reach the receiver as jitter it has to learn first).
 # Env: FRAME (ms, default 20), JACK_PERIOD (default 1024), SIGNAL (speech,
 # the default, or clicks: 4 ms chirps 200-320 ms apart, which give one sharp
-# lag each), SENDER_ARGS / RECEIVER_ARGS (more options).
+# lag each), SENDER_ARGS / RECEIVER_ARGS (more options), NETSIM_ARGS (when
+# set, the session crosses tools/netsim with these options, e.g. "--delay
+# 2.7": tools/latbench/latbench.sh sweeps the network delay over a period
+# so that the capture and playback blocks meet at every phase).
 if [[ -z ${AL_JACK_EXCLUSIVE:-} ]]; then
     exec "$AL_SRC/scripts/jack.sh" exclusive bash "$0" "$@"
 fi
@@ -57,8 +60,17 @@ read -r -a rec_ports < <(ports_of "$WORK/rec.log" "recording from")
     ${RECEIVER_ARGS:-} 2>"$WORK/rx.log" &
 rx=$!; PIDS+=($rx)
 wait_udp_bound "$port"
+target=$port
+if [[ -n ${NETSIM_ARGS:-} ]]; then
+    read -r target < <(free_ports 1)
+    # shellcheck disable=SC2086 # the options are words
+    "$NETSIM" --listen "127.0.0.1:$target" --to "127.0.0.1:$port" $NETSIM_ARGS \
+        2>"$WORK/netsim.log" &
+    PIDS+=($!)
+    wait_udp_bound "$target"
+fi
 # shellcheck disable=SC2086
-"$SENDER" --to "127.0.0.1:$port" --input jack:system --frame "$frame" ${SENDER_ARGS:-} \
+"$SENDER" --to "127.0.0.1:$target" --input jack:system --frame "$frame" ${SENDER_ARGS:-} \
     2>"$WORK/tx.log" &
 tx=$!; PIDS+=($tx)
 wait_line "$WORK/tx.log" "capturing from" "$tx"
@@ -145,7 +157,8 @@ print(f"LATENCY frame={frame} period={period} end_to_end_ms={lag_ms:.1f} "
       f"envelope_lag_ms={best * 10} jitter_buffer_ms={final['delay_ms']:.1f} "
       f"lookahead_ms={lookahead} waveform_corr={m.get('correlation', 0):.3f} "
       f"envelope_corr={env_corr:.3f} concealed={final['frames_plc']} late={final['packets_late']} "
-      f"received={final['packets_received']} underruns={sys.argv[7]}")
+      f"received={final['packets_received']} underruns={sys.argv[7]} "
+      f"device_buffer_ms={final.get('device_delay_ms', 0):.1f}")
 if sys.argv[8] == "speech":
     assert env_corr >= 0.9, f"the output's envelope does not follow the input ({env_corr:.3f})"
 assert final["packets_received"] > 0.9 * (8.4 + 2) * 1000 / frame, "packets missing"

@@ -77,6 +77,7 @@ typedef struct outcome {
     rx_stats stats;
     long samples;
     int64_t max_wait_ns; /* longest time from a primary's arrival to its playout */
+    int64_t pause_ns;    /* pauses the playout made (rx_stream_take_pause_ns) */
 } outcome;
 
 static rx_copy_decoding copy_decoding = RX_COPY_MAIN_DECODER;
@@ -123,6 +124,8 @@ static outcome deliver(const int *order, int n, int frame_samples, int latency_m
             out.samples += s;
     }
     out.stats = rx_stream_stats(rx);
+    out.pause_ns = rx_stream_take_pause_ns(rx);
+    assert_int_equal(rx_stream_take_pause_ns(rx), 0); /* taken once */
     rx_stream_destroy(rx);
     return out;
 }
@@ -297,6 +300,33 @@ static void test_low_delay_full_copies(void **state)
      * two frames, the 2 ms arrival margin and the jitter histogram's 0.25 ms
      * resolution */
     assert_true(o.stats.delay_ms <= 7.25 + 1e-9);
+}
+
+static void test_late_packets_are_not_loss(void **state)
+{
+    (void)state;
+    /* A delay spike: from packet 30 on everything arrives two frames later.
+     * The frames due meanwhile are concealed and packet 30 comes late, but
+     * nothing was lost: the receiver must not start waiting for copies
+     * (they ride in later packets still). The delay grows by the spike. */
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 2;
+    encode(&cfg, 100);
+    int order[102];
+    for (int i = 0; i < 102; i++)
+        order[i] = i < 30 ? i : i < 32 ? -1 : i - 2;
+    outcome o = deliver(order, 102, 960, 0);
+    assert_int_equal(o.stats.packets_lost, 0);
+    assert_true(o.stats.packets_late >= 1);
+    assert_true(o.stats.frames_plc >= 1);
+    /* the spike's 40 ms, the histogram's 0.25 ms: no copies' 40 ms on top */
+    assert_true(o.stats.target_delay_ms <= 41.0);
+    /* the spike is bridged by concealment and then a pause (which a device
+     * fills with silence): together about the spike's 40 ms */
+    assert_true(o.stats.delay_jumps >= 1);
+    int64_t bridged = o.pause_ns + (int64_t)o.stats.frames_plc * 20 * MS;
+    assert_true(o.pause_ns > 0 && bridged >= 40 * MS && bridged <= 62 * MS);
 }
 
 static void test_red_depth2_burst_of_three(void **state)
@@ -517,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_clean_depth0),
         cmocka_unit_test(test_red_depth2_single_losses),
         cmocka_unit_test(test_copies_waited_for_only_after_loss),
+        cmocka_unit_test(test_late_packets_are_not_loss),
         cmocka_unit_test(test_red_depth2_burst_of_three),
         cmocka_unit_test(test_copy_stream_decoder),
         cmocka_unit_test(test_low_delay_full_copies),

@@ -1,9 +1,31 @@
 #!/usr/bin/env bash
-# End-to-end latency on a real audio server: for each frame size and JACK
-# period, a whole session through JACK (tests/e2e/test_jack_session.sh: a
-# clip played into the sender's capture port and recorded at both ends),
-# printing the measured delay and its parts as a markdown table.
+# End-to-end latency on a real audio server: for each JACK period and frame
+# size, a whole session through a JACK dummy server
+# (tests/e2e/test_jack_session.sh with SIGNAL=clicks: a click track played
+# into the sender's capture port and recorded at both ends, each click found
+# on its own in the output), printed as a markdown table.
+#
 #   tools/latbench/latbench.sh [BUILD_DIR]
+#   PERIODS="256 1024" FRAMES="2.5 5 10 20" tools/latbench/latbench.sh
+#
+# Columns:
+#  - end to end: the settled delay from the sender's input port to the
+#    receiver's output port (median over the second half of the clip);
+#  - server blocks: what any pair of JACK clients joined by a network pays,
+#    one capture block (the sender gets a period's audio at once) and one
+#    playback block (the receiver hands a period over at once): 2 periods;
+#  - ours: end to end minus the server blocks: frame, codec look-ahead,
+#    jitter buffer and our margins (issue 5's "delay our code adds");
+#  - jitter buffer: how long after its fastest possible arrival a frame is
+#    decided (receiver stats delay_ms); device buffer: the receiver's ring
+#    delay beyond the next callback (one block + margin, device_delay_ms).
+# On one JACK server the sender's capture blocks and the receiver's playback
+# blocks tick together, which hides part of them; between two machines they
+# meet at every phase. The second table puts a network delay of 0, 1/4, 1/2
+# and 3/4 of a period in the path (tools/netsim) and reports the end-to-end
+# delay minus that network delay: its worst case is what two machines get.
+# The primary runs at 128 kbps so that the clicks keep their shape at 2.5 ms
+# frames (latency does not depend on the bitrate).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
@@ -11,19 +33,45 @@ build=${1:-$root/build}
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAL_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 export AL_BIN=$build AL_DATA=$root/data AL_SRC=$root
-echo "| JACK period | frame ms | end to end ms | jitter buffer ms | codec look-ahead ms | frame + look-ahead + buffer + device ms | late | concealed |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| JACK period | frame ms | end to end ms | server blocks ms | ours ms | codec look-ahead ms | jitter buffer ms | device buffer ms | late packets | underruns | spread ms |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for period in ${PERIODS:-256 1024}; do
     for frame in ${FRAMES:-2.5 5 10 20}; do
-        line=$(FRAME=$frame JACK_PERIOD=$period bash "$root/tests/e2e/test_jack_session.sh" 2>&1 |
-            grep '^LATENCY' || true)
+        line=$(SIGNAL=clicks SENDER_ARGS="--bitrate 128k" FRAME=$frame JACK_PERIOD=$period \
+            bash "$root/tests/e2e/test_jack_session.sh" 2>&1 | grep '^LATENCY' || true)
+        period_ms=$(python3 -c "print(f'{$period/48:.1f}')")
         if [[ -z $line ]]; then
-            echo "| $period | $frame | (run failed) | | | | | |"
+            echo "| $period ($period_ms ms) | $frame | (run failed) | | | | | | | | |"
             continue
         fi
         get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
-        e2e=$(get end_to_end_ms); jb=$(get jitter_buffer_ms); la=$(get lookahead_ms)
-        rest=$(python3 -c "print(f'{$e2e - $frame - $la - $jb:.1f}')")
-        echo "| $period ($(python3 -c "print(f'{$period/48:.1f}')") ms) | $frame | $e2e | $jb | $la | $frame + $la + $jb + $rest | $(get late) | $(get concealed) |"
+        e2e=$(get end_to_end_ms)
+        blocks=$(python3 -c "print(f'{2 * $period / 48:.1f}')")
+        ours=$(python3 -c "print(f'{$e2e - 2 * $period / 48:.1f}')")
+        echo "| $period ($period_ms ms) | $frame | $e2e | $blocks | $ours | $(get lookahead_ms) | $(get jitter_buffer_ms) | $(get device_buffer_ms) | $(get late) | $(get underruns) | $(get settled_spread_ms) |"
+    done
+done
+
+echo
+echo "Phases (network delay d through tools/netsim; end to end minus d):"
+echo
+echo "| JACK period | frame ms | d ms | end to end - d ms | ours ms | jitter buffer ms | late packets | underruns |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+for period in ${PHASE_PERIODS:-256}; do
+    for frame in ${PHASE_FRAMES:-2.5 10}; do
+        for quarter in 0 1 2 3; do
+            d=$(python3 -c "print(f'{$quarter * $period / 48 / 4:.2f}')")
+            line=$(SIGNAL=clicks SENDER_ARGS="--bitrate 128k" FRAME=$frame JACK_PERIOD=$period \
+                NETSIM_ARGS="--delay $d" bash "$root/tests/e2e/test_jack_session.sh" 2>&1 |
+                grep '^LATENCY' || true)
+            if [[ -z $line ]]; then
+                echo "| $period | $frame | $d | (run failed) | | | | |"
+                continue
+            fi
+            get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
+            net=$(python3 -c "print(f'{$(get end_to_end_ms) - $d:.1f}')")
+            ours=$(python3 -c "print(f'{$net - 2 * $period / 48:.1f}')")
+            echo "| $period | $frame | $d | $net | $ours | $(get jitter_buffer_ms) | $(get late) | $(get underruns) |"
+        done
     done
 done
