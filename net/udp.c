@@ -5,7 +5,15 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "net/clock.h"
+
+/* A kernel arrival stamp older than this is not believed (a stepped wall
+ * clock); no datagram waits in the socket that long. */
+#define MAX_STAMP_AGE_NS (2 * 1000000000LL)
 
 static void set_nonblocking(int fd)
 {
@@ -31,6 +39,10 @@ int udp_open_bound(const net_endpoint *ep, char *err, size_t err_size)
      * without the kernel dropping packets that did arrive. */
     int rcvbuf = 1 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    /* The kernel's own arrival time on each datagram (udp_recv_stamped):
+     * best effort, without it the time of reading is used. */
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     if (bind(fd, (struct sockaddr *)&addr, len) != 0) {
         int e = errno;
         close(fd);
@@ -53,4 +65,43 @@ int udp_open_for(const struct sockaddr *dest, char *err, size_t err_size)
     }
     set_nonblocking(fd);
     return fd;
+}
+
+ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage *src,
+                         socklen_t *src_len, int64_t *arrival_ns)
+{
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    union {
+        char space[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {
+        .msg_name = src,
+        .msg_namelen = *src_len,
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control.space,
+        .msg_controllen = sizeof control.space,
+    };
+    ssize_t n = recvmsg(fd, &msg, 0);
+    int64_t now = clock_now_ns();
+    *arrival_ns = now;
+    if (n < 0)
+        return n;
+    *src_len = msg.msg_namelen;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+            continue;
+        struct timespec stamp, real;
+        memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+        clock_gettime(CLOCK_REALTIME, &real);
+        /* The stamp is on the wall clock: its age, taken on the wall
+         * clock, moved to the monotonic one. A wall clock that was stepped
+         * in between gives a nonsense age: then "now" it is. */
+        int64_t age =
+            ((int64_t)real.tv_sec - stamp.tv_sec) * 1000000000LL + (real.tv_nsec - stamp.tv_nsec);
+        if (age >= 0 && age < MAX_STAMP_AGE_NS)
+            *arrival_ns = now - age;
+    }
+    return n;
 }

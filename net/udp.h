@@ -2,6 +2,9 @@
 #ifndef AL_NET_UDP_H
 #define AL_NET_UDP_H
 
+#include <stdint.h>
+#include <sys/types.h>
+
 #include "net/addr.h"
 
 /** Opens a UDP socket bound to EP (passive: empty host = every address,
@@ -11,5 +14,13 @@ int udp_open_bound(const net_endpoint *ep, char *err, size_t err_size);
 
 /** Opens an unbound UDP socket of DEST's family for sending to DEST. */
 int udp_open_for(const struct sockaddr *dest, char *err, size_t err_size);
+
+/** recvfrom() that also tells when the datagram arrived, on the monotonic
+ *  clock (net/clock.h): the kernel's own stamp (SO_TIMESTAMPNS, set by
+ *  udp_open_bound) when there is one, else the time of reading. A program
+ *  that was held up (scheduled out, busy) then still sees packets that came
+ *  on time as on time. Returns what recvfrom() returns. */
+ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage *src,
+                         socklen_t *src_len, int64_t *arrival_ns);
 
 #endif

@@ -520,10 +520,10 @@ static void handle_datagrams(receiver *r)
     for (;;) {
         struct sockaddr_storage src;
         socklen_t src_len = sizeof src;
-        ssize_t n = recvfrom(r->udp, buf, sizeof buf, 0, (struct sockaddr *)&src, &src_len);
+        int64_t now; /* when it arrived: the kernel's stamp */
+        ssize_t n = udp_recv_stamped(r->udp, buf, sizeof buf, &src, &src_len, &now);
         if (n < 0)
             return; /* EAGAIN: all read */
-        int64_t now = clock_now_ns();
         if (r->srv) {
             const rtsp_server_session *sess = rtsp_server_get_session(r->srv);
             bool from_peer = sess->conn >= 0 && r->conns[sess->conn].fd >= 0 &&

@@ -88,7 +88,6 @@ struct rx_stream {
     SpeexResamplerState *resampler; /* adaptive_rate only */
     float *decoded;                 /* a frame before resampling */
     bool loss_seen;                 /* copies are waited for only once loss has been seen */
-    bool gap_seen;                  /* ... a gap in sequence numbers: loss for certain */
     bool lbrr_seen;                 /* the primaries carry in-band FEC for the frame before */
     int last_duration;              /* samples of the last frame, for concealment */
 
@@ -226,7 +225,6 @@ void rx_stream_restart(rx_stream *rx)
     if (rx->resampler)
         speex_resampler_reset_mem(rx->resampler);
     rx->loss_seen = false;
-    rx->gap_seen = false;
     rx->lbrr_seen = false;
     rx->last_duration = 960;
     rx->have_transit = false;
@@ -349,8 +347,6 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
         }
         return RX_PACKET_ACCEPTED;
     case JB_PUT_LATE:
-        if (source == JB_SOURCE_PRIMARY && !rx->gap_seen)
-            rx->loss_seen = false;
         if (source == JB_SOURCE_PRIMARY)
             rx->stats.packets_late++;
         return RX_PACKET_ACCEPTED;
@@ -472,7 +468,7 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
         /* A gap in sequence numbers means loss: from now on wait for copies. */
         if (rx->seq.received > 1 && extended > 0 && rx->seq.bad_seq_valid == false &&
             rtp_seq_expected(&rx->seq) > (int64_t)rx->seq.received)
-            rx->loss_seen = rx->gap_seen = true;
+            rx->loss_seen = true;
     }
 
     for (size_t i = 0; i + 1 < nblocks; i++) {
@@ -612,11 +608,11 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
             samples = opus_decode_float(rx->decoder, next->data, next->len, out, frame.duration, 1);
             info->origin = RX_FRAME_FEC;
         }
-        /* Wait for copies from now on: the next frames of a burst get
-         * them. If this frame turns out to have been late, not lost, its
-         * arrival takes that back (store()): copies cannot help a late
-         * packet, the packets that carry them come later still. */
-        rx->loss_seen = true;
+        /* Not loss_seen: this frame may only be late, and copies cannot
+         * help a late packet (the packets that carry them come later
+         * still). Waiting for copies here turned a packet 3 ms late into a
+         * 20 ms pause. Loss shows as a gap in sequence numbers when the
+         * next packet arrives. */
     }
     if (samples <= 0) {
         samples = decode_plc(rx, frame.duration, out);

@@ -11,19 +11,23 @@
 # Columns:
 #  - end to end: the settled delay from the sender's input port to the
 #    receiver's output port (median over the second half of the clip);
-#  - server blocks: what any pair of JACK clients joined by a network pays,
-#    one capture block (the sender gets a period's audio at once) and one
-#    playback block (the receiver hands a period over at once): 2 periods;
-#  - ours: end to end minus the server blocks: frame, codec look-ahead,
-#    jitter buffer and our margins (issue 5's "delay our code adds");
+#  - server block: the receiver hands the card a period at a time, so it
+#    must have decided a sample up to a period before the server plays it;
+#    any JACK client pays that. (The sender's capture block does not show
+#    here: the reference is the sender's input port, which gets a period's
+#    audio at once; the spread of arrivals it causes is absorbed by the
+#    jitter buffer, and on a real card JACK reports it as capture latency.)
+#  - ours: end to end minus the server block: frame, codec look-ahead,
+#    jitter buffer and device buffer beyond the blocks, margins (issue 5's
+#    "delay our code adds on top of the audio server's own buffers");
 #  - jitter buffer: how long after its fastest possible arrival a frame is
 #    decided (receiver stats delay_ms); device buffer: the receiver's ring
 #    delay beyond the next callback (one block + margin, device_delay_ms).
 # On one JACK server the sender's capture blocks and the receiver's playback
-# blocks tick together, which hides part of them; between two machines they
-# meet at every phase. The second table puts a network delay of 0, 1/4, 1/2
-# and 3/4 of a period in the path (tools/netsim) and reports the end-to-end
-# delay minus that network delay: its worst case is what two machines get.
+# blocks tick together; between two machines they meet at every phase. The
+# second table puts a network delay of 0, 1/4, 1/2 and 3/4 of a period in
+# the path (tools/netsim) and reports the end-to-end delay minus that
+# network delay: if the phase mattered, it would show there.
 # The primary runs at 128 kbps so that the clicks keep their shape at 2.5 ms
 # frames (latency does not depend on the bitrate).
 set -euo pipefail
@@ -33,7 +37,7 @@ build=${1:-$root/build}
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAL_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 export AL_BIN=$build AL_DATA=$root/data AL_SRC=$root
-echo "| JACK period | frame ms | end to end ms | server blocks ms | ours ms | codec look-ahead ms | jitter buffer ms | device buffer ms | late packets | underruns | spread ms |"
+echo "| JACK period | frame ms | end to end ms | server block ms | ours ms | codec look-ahead ms | jitter buffer ms | device buffer ms | late packets | underruns | spread ms |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for period in ${PERIODS:-256 1024}; do
     for frame in ${FRAMES:-2.5 5 10 20}; do
@@ -46,8 +50,8 @@ for period in ${PERIODS:-256 1024}; do
         fi
         get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
         e2e=$(get end_to_end_ms)
-        blocks=$(python3 -c "print(f'{2 * $period / 48:.1f}')")
-        ours=$(python3 -c "print(f'{$e2e - 2 * $period / 48:.1f}')")
+        blocks=$(python3 -c "print(f'{$period / 48:.1f}')")
+        ours=$(python3 -c "print(f'{$e2e - $period / 48:.1f}')")
         echo "| $period ($period_ms ms) | $frame | $e2e | $blocks | $ours | $(get lookahead_ms) | $(get jitter_buffer_ms) | $(get device_buffer_ms) | $(get late) | $(get underruns) | $(get settled_spread_ms) |"
     done
 done
@@ -70,7 +74,7 @@ for period in ${PHASE_PERIODS:-256}; do
             fi
             get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
             net=$(python3 -c "print(f'{$(get end_to_end_ms) - $d:.1f}')")
-            ours=$(python3 -c "print(f'{$net - 2 * $period / 48:.1f}')")
+            ours=$(python3 -c "print(f'{$net - $period / 48:.1f}')")
             echo "| $period | $frame | $d | $net | $ours | $(get jitter_buffer_ms) | $(get late) | $(get underruns) |"
         done
     done
