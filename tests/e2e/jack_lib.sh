@@ -22,8 +22,18 @@ start_jack() {
     "$JACK" start || fail "the JACK dummy server did not start"
 }
 
+# The clients go first, and are waited for: a PortAudio client still
+# stopping its stream when the server vanishes can wait forever (seen:
+# devtool in a futex, holding the test's output pipe open).
 stop_all() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for _ in $(seq 50); do
+        local alive=0
+        for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     "$JACK" stop || true
     cleanup
 }

@@ -59,14 +59,18 @@ read -r -a rec_ports < <(ports_of "$WORK/rec.log" "recording from")
 "$RECEIVER" --listen "$port" --output jack:system --once --stats "$WORK/stats.jsonl" \
     ${RECEIVER_ARGS:-} 2>"$WORK/rx.log" &
 rx=$!; PIDS+=($rx)
+wait_line "$WORK/rx.log" "listening on" "$rx"
 wait_udp_bound "$port"
 target=$port
 if [[ -n ${NETSIM_ARGS:-} ]]; then
-    read -r target < <(free_ports 1)
+    # port 0: netsim picks a free one and names it (a port found free
+    # beforehand can be taken by the time netsim binds it)
     # shellcheck disable=SC2086 # the options are words
-    "$NETSIM" --listen "127.0.0.1:$target" --to "127.0.0.1:$port" $NETSIM_ARGS \
+    "$NETSIM" --listen "127.0.0.1:0" --to "127.0.0.1:$port" --no-rtcp $NETSIM_ARGS \
         2>"$WORK/netsim.log" &
     PIDS+=($!)
+    wait_line "$WORK/netsim.log" "relaying udp" "${PIDS[-1]}"
+    target=$(sed -n 's/^netsim: relaying udp 127.0.0.1:\([0-9]*\) .*/\1/p' "$WORK/netsim.log")
     wait_udp_bound "$target"
 fi
 # shellcheck disable=SC2086
@@ -116,8 +120,9 @@ PY
 cat "$WORK/cmp.json"
 [[ -n ${AL_KEEP:-} ]] && cp "$WORK"/*.wav "$WORK"/*.log "$WORK"/*.jsonl "$AL_KEEP"/
 underruns=$(sed -n 's/.*device: \([0-9]*\) underruns.*/\1/p' "$WORK/rx.log")
+server_xruns=$(cat "$WORK"/al-jack-*.log 2>/dev/null | grep -c 'XRun' || true)
 python3 - "$WORK/cmp.json" "$WORK/stats.jsonl" "$frame" "$JACK_PERIOD" "$WORK/in.wav" "$WORK/out.wav" \
-    "${underruns:-?}" "${SIGNAL:-speech}" <<'PY' || fail "the session through JACK"
+    "${underruns:-?}" "${SIGNAL:-speech}" "${server_xruns:-0}" <<'PY' || fail "the session through JACK"
 import array, json, math, sys, wave
 m = json.load(open(sys.argv[1]))
 final = [json.loads(l) for l in open(sys.argv[2])][-1]
@@ -158,7 +163,7 @@ print(f"LATENCY frame={frame} period={period} end_to_end_ms={lag_ms:.1f} "
       f"lookahead_ms={lookahead} waveform_corr={m.get('correlation', 0):.3f} "
       f"envelope_corr={env_corr:.3f} concealed={final['frames_plc']} late={final['packets_late']} "
       f"received={final['packets_received']} underruns={sys.argv[7]} "
-      f"device_buffer_ms={final.get('device_delay_ms', 0):.1f}")
+      f"device_buffer_ms={final.get('device_delay_ms', 0):.1f} server_xruns={sys.argv[9]}")
 if sys.argv[8] == "speech":
     assert env_corr >= 0.9, f"the output's envelope does not follow the input ({env_corr:.3f})"
 assert final["packets_received"] > 0.9 * (8.4 + 2) * 1000 / frame, "packets missing"
