@@ -99,3 +99,38 @@ for period in ${PHASE_PERIODS:-256}; do
         done
     done
 done
+
+# The delay click by click through one session per frame size (period 256):
+# how the playout settles from its cautious start (10 ms of assumed jitter)
+# to the measured jitter, by resampling, without a jump.
+# docs/latbench/delay-over-time.png; needs gnuplot (scripts/setup.sh --bench).
+if [[ -z ${NO_PLOT:-} ]] && command -v gnuplot >/dev/null; then
+    out=$root/docs/latbench
+    mkdir -p "$out"
+    plots=()
+    for frame in 2.5 10; do
+        keep=$(mktemp -d)
+        SIGNAL=clicks SENDER_ARGS="--bitrate 128k" FRAME=$frame JACK_PERIOD=256 AL_KEEP=$keep \
+            bash "$root/tests/e2e/test_jack_session.sh" >/dev/null 2>&1 || true
+        if [[ -f $keep/in.wav ]]; then
+            "$build/tools/audiocmp/audiocmp" "$keep/in.wav" "$keep/out.wav" --max-lag-ms 150 \
+                --track-ms 100 | awk '/^track/ {print $2, $5}' >"$out/delay-$frame.dat"
+            plots+=("\"$out/delay-$frame.dat\" using 1:2 with linespoints lw 2 pt 7 ps 0.6 title \"$frame ms frames\"")
+        fi
+        rm -rf "$keep"
+    done
+    if ((${#plots[@]})); then
+        gnuplot <<GP
+set terminal pngcairo size 900,480 font "sans,11"
+set output "$out/delay-over-time.png"
+set title "End-to-end delay click by click (JACK dummy, period 256, no loss)"
+set xlabel "time in the recording, s"
+set ylabel "delay, ms"
+set grid
+set key top right
+plot $(IFS=,; echo "${plots[*]}")
+GP
+        echo
+        echo "Plot: docs/latbench/delay-over-time.png"
+    fi
+fi
