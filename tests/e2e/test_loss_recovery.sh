@@ -2,9 +2,10 @@
 # The real programs through netsim at 20 % random loss, default redundancy
 # (two copies per packet). From the drops netsim logs, the copies can
 # rebuild lost frame k exactly when packet k+1 or k+2 arrived: the receiver
-# must rebuild all of those (less at most one frame, the first loss of the
-# session, for which it had not yet started waiting for copies), conceal the
-# rest, count every dropped packet as lost, and write audio of the input's
+# must rebuild all of those (less the first loss of the session, a single
+# frame or a burst, for which it had not yet started waiting for copies),
+# conceal the rest, count every dropped packet as lost, and write audio of
+# the input's
 # length that still matches the input (correlation >= 0.8: rebuilt frames
 # come from 7.5 kbps copies, so the waveform match drops from 0.96; PLC-only
 # output of the same pattern measures about 0.7).
