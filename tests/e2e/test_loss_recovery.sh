@@ -5,8 +5,7 @@
 # must rebuild all of those (less the first loss of the session, a single
 # frame or a burst, for which it had not yet started waiting for copies),
 # conceal the rest, count every dropped packet as lost, and write audio of
-# the input's
-# length that still matches the input (correlation >= 0.8: rebuilt frames
+# the input's length that still matches the input (correlation >= 0.8: rebuilt frames
 # come from 7.5 kbps copies, so the waveform match drops from 0.96; PLC-only
 # output of the same pattern measures about 0.7).
 # Plain RTP (--no-control on both sides): the relay here is netsim's UDP
