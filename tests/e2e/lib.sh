@@ -60,6 +60,25 @@ wait_tcp_listening() {
     fail "nothing listening on TCP port $1"
 }
 
+# The UDP port that a netsim started with --listen ADDR:0 picked (a port
+# found free beforehand can be taken by the time netsim binds it), read
+# from its log LOG once it is up and bound; netsim runs as PID. Use as
+# port=$(netsim_port LOG PID) || exit 1.
+netsim_port() {
+    local log=$1 pid=$2 port
+    for _ in $(seq 50); do
+        port=$(sed -n 's/^netsim: relaying udp [^ ]*:\([0-9]*\) .*/\1/p' "$log")
+        if [[ -n $port ]]; then
+            wait_udp_bound "$port"
+            echo "$port"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || fail "netsim exited: $(cat "$log")"
+        sleep 0.1
+    done
+    fail "netsim did not start: $(cat "$log")"
+}
+
 # Waits until FILE contains a line matching PATTERN (grep -E), at most
 # ${3:-10} seconds.
 wait_for_line() {

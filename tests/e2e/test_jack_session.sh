@@ -63,15 +63,11 @@ wait_line "$WORK/rx.log" "listening on" "$rx"
 wait_udp_bound "$port"
 target=$port
 if [[ -n ${NETSIM_ARGS:-} ]]; then
-    # port 0: netsim picks a free one and names it (a port found free
-    # beforehand can be taken by the time netsim binds it)
     # shellcheck disable=SC2086 # the options are words
     "$NETSIM" --listen "127.0.0.1:0" --to "127.0.0.1:$port" --no-rtcp $NETSIM_ARGS \
         2>"$WORK/netsim.log" &
     PIDS+=($!)
-    wait_line "$WORK/netsim.log" "relaying udp" "${PIDS[-1]}"
-    target=$(sed -n 's/^netsim: relaying udp 127.0.0.1:\([0-9]*\) .*/\1/p' "$WORK/netsim.log")
-    wait_udp_bound "$target"
+    target=$(netsim_port "$WORK/netsim.log" "${PIDS[-1]}") || exit 1
 fi
 # shellcheck disable=SC2086
 "$SENDER" --to "127.0.0.1:$target" --input jack:system --frame "$frame" ${SENDER_ARGS:-} \

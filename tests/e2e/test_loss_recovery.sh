@@ -17,20 +17,12 @@ read -r port < <(free_ports 1)
 "$RECEIVER" --no-control --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
     --idle-timeout 1 2> "$WORK/rx.log" &
 rx=$!; PIDS+=($rx)
-# UDP only, on a port netsim picks and names (one found free beforehand
-# can be taken by the time netsim binds it)
+# UDP only, on a port netsim picks (netsim_port)
 "$NETSIM" --listen "127.0.0.1:0" --to "127.0.0.1:$port" --no-tcp --loss 20% --seed 7 \
     --log-drops "$WORK/drops.txt" 2> "$WORK/netsim.log" &
 ns=$!; PIDS+=($ns)
 wait_udp_bound "$port"
-for _ in $(seq 50); do
-    relay=$(sed -n 's/^netsim: relaying udp 127.0.0.1:\([0-9]*\) .*/\1/p' "$WORK/netsim.log")
-    [[ -n $relay ]] && break
-    kill -0 "$ns" 2>/dev/null || fail "netsim exited: $(cat "$WORK/netsim.log")"
-    sleep 0.1
-done
-[[ -n $relay ]] || fail "netsim did not start: $(cat "$WORK/netsim.log")"
-wait_udp_bound "$relay"
+relay=$(netsim_port "$WORK/netsim.log" "$ns") || exit 1
 "$SENDER" --no-control --to "127.0.0.1:$relay" --input "$clip" 2> "$WORK/tx.log"
 wait "$rx" || fail "receiver exit status $?: $(cat "$WORK/rx.log")"
 kill -INT "$ns"; wait "$ns" || true
