@@ -34,7 +34,8 @@ struct device_out {
     int64_t margin_ns;
     uint64_t underruns_seen;
     bool have_delay;
-    double delay_ns; /* averaged ring delay */
+    double delay_ns;   /* averaged ring delay */
+    int64_t target_ns; /* its target at the last write (block + margin) */
     int64_t last_write_ns;
     char name[320];
     uint64_t dropped;
@@ -58,12 +59,18 @@ device_out *device_out_open(const char *spec, int channels, char *err, size_t er
     return d;
 }
 
+/* The ring delay to keep: the largest block the card has taken, and the margin. */
+static int64_t target_of(const device_out *d, const device_stats *s)
+{
+    uint64_t block = s->max_block ? s->max_block : FIRST_BLOCK;
+    return (int64_t)(block * 1000000000ull / AL_RATE) + d->margin_ns;
+}
+
 int64_t device_out_target_ns(const device_out *d)
 {
     device_stats s;
     device_get_stats(d->stream, &s);
-    uint64_t block = s.max_block ? s.max_block : FIRST_BLOCK;
-    return (int64_t)(block * 1000000000ull / AL_RATE) + d->margin_ns;
+    return target_of(d, &s);
 }
 
 int64_t device_out_ring_delay_ns(const device_out *d)
@@ -109,7 +116,8 @@ size_t device_out_write(device_out *d, const float *pcm, int samples, int64_t no
          * what is queued; a callback that is overdue runs about now. */
         int64_t next = t.next_ns > now ? t.next_ns : now;
         int64_t delay = next - now + (int64_t)t.ring_fill * 1000000000LL / AL_RATE;
-        int64_t target = device_out_target_ns(d);
+        int64_t target = target_of(d, &s);
+        d->target_ns = target;
         if ((!d->have_delay || underrun) && t.ring_fill == 0 && delay < target) {
             /* Starting, or the ring ran dry: straight to the target. (An
              * empty ring without an underrun is the card having just taken
@@ -135,7 +143,7 @@ double device_out_trim(const device_out *d)
 {
     if (!d->have_delay)
         return 0;
-    double error = d->delay_ns - (double)device_out_target_ns(d);
+    double error = d->delay_ns - (double)d->target_ns;
     if (error > -TRIM_DEADBAND_NS && error < TRIM_DEADBAND_NS)
         return 0;
     /* too long: shorter frames (negative trim); too short: longer ones */
