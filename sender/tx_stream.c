@@ -20,24 +20,36 @@
  * RED final header must still fit in AL_MAX_PACKET. */
 #define MAX_PRIMARY_BYTES (AL_MAX_PACKET - RTP_HEADER_SIZE - RED_FINAL_HEADER_SIZE)
 
+/* One frame's copies: one coding per copy slot (slots may differ in
+ * bitrate, graded copies), len 0 where the frame goes without one. */
 typedef struct tx_copy {
     uint32_t ts;
-    size_t len;
-    uint8_t data[RED_MAX_BLOCK_LEN];
+    size_t len[TX_MAX_REDUNDANCY];
+    uint8_t data[TX_MAX_REDUNDANCY][RED_MAX_BLOCK_LEN];
 } tx_copy;
 
 struct tx_stream {
     tx_config cfg;
     OpusEncoder *primary;
-    OpusEncoder *secondary; /* NULL without redundancy */
+    /* Copies coded by encoders of their own: one per slot (NULL where the
+     * slot's copy is the primary packet itself, or shares an earlier
+     * slot's encoder because its bitrate is the same). */
+    OpusEncoder *secondary[TX_MAX_REDUNDANCY];
+    int slot_rate[TX_MAX_REDUNDANCY];    /* bits per second; >= primary: the primary itself */
+    int slot_same_as[TX_MAX_REDUNDANCY]; /* an earlier slot coded identically, or -1 */
+    /* copy_primary_state: the primary's state before its latest frame, and
+     * the encoder each copy is coded in from it */
+    OpusEncoder *snapshot;
+    OpusEncoder *scratch;
+    size_t encoder_size;
     uint16_t sequence;
     uint32_t timestamp;
     bool first;
-    /* the copies of the last `redundancy` frames, newest at index 0 */
     /* the copies of the last TX_MAX_COPY_DISTANCE frames, newest at index 0 */
     tx_copy copies[TX_MAX_COPY_DISTANCE];
     int copies_held;
-    int offsets[TX_MAX_REDUNDANCY]; /* frames back, oldest first */
+    int offsets[TX_MAX_REDUNDANCY];     /* frames back, oldest first */
+    int offset_slot[TX_MAX_REDUNDANCY]; /* the copy slot each offset sends */
     int max_offset;
     tx_stats stats;
 };
@@ -119,6 +131,12 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
         snprintf(err, err_size, "redundancy bitrate must be 6 to 510 kbps");
         return NULL;
     }
+    for (int i = 0; i < TX_MAX_REDUNDANCY; i++)
+        if (cfg->copy_bitrates[i] != 0 &&
+            (cfg->copy_bitrates[i] < 6000 || cfg->copy_bitrates[i] > 510000)) {
+            snprintf(err, err_size, "copy bitrates must be 6 to 510 kbps");
+            return NULL;
+        }
     for (int i = 0; cfg->copy_offsets[0] && i < cfg->redundancy; i++) {
         bool repeated = false;
         for (int j = 0; j < i; j++)
@@ -148,30 +166,62 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
         free(tx);
         return NULL;
     }
-    int copy_bitrate = tx_copy_bitrate(cfg);
-    if (cfg->redundancy > 0 && copy_bitrate < cfg->bitrate) {
-        /* The copies never carry LBRR: their whole budget goes to the frame
-         * itself, and the primary's LBRR already covers frame n-1. */
-        tx->secondary = make_encoder(cfg, copy_bitrate, false, err, err_size);
-        if (!tx->secondary) {
-            opus_encoder_destroy(tx->primary);
-            free(tx);
+    int nslots = cfg->redundancy;
+    for (int i = 0; i < nslots; i++) {
+        int r = cfg->copy_bitrates[i] > 0 ? cfg->copy_bitrates[i] : tx_copy_bitrate(cfg);
+        tx->slot_rate[i] = r < cfg->bitrate ? r : cfg->bitrate;
+        tx->slot_same_as[i] = -1;
+        for (int j = 0; j < i && tx->slot_same_as[i] < 0; j++)
+            if (tx->slot_rate[j] == tx->slot_rate[i])
+                tx->slot_same_as[i] = j;
+    }
+    bool need_copy_encoder = false;
+    for (int i = 0; i < nslots; i++)
+        need_copy_encoder |= tx->slot_rate[i] < cfg->bitrate;
+    if (need_copy_encoder && cfg->copy_primary_state) {
+        tx->encoder_size = (size_t)opus_encoder_get_size(cfg->channels);
+        tx->snapshot = malloc(tx->encoder_size);
+        tx->scratch = malloc(tx->encoder_size);
+        if (!tx->snapshot || !tx->scratch) {
+            snprintf(err, err_size, "out of memory");
+            tx_stream_destroy(tx);
             return NULL;
         }
-        if (copy_bitrate < COPY_FORCE_WIDEBAND_BELOW)
-            opus_encoder_ctl(tx->secondary, OPUS_SET_BANDWIDTH(OPUS_BANDWIDTH_WIDEBAND));
-        if (cfg->copy_prediction_disabled)
-            opus_encoder_ctl(tx->secondary, OPUS_SET_PREDICTION_DISABLED(1));
+    } else {
+        for (int i = 0; i < nslots; i++) {
+            if (tx->slot_same_as[i] >= 0 || tx->slot_rate[i] >= cfg->bitrate)
+                continue;
+            /* The copies never carry LBRR: their whole budget goes to the
+             * frame itself, and the primary's LBRR already covers n-1. */
+            tx->secondary[i] = make_encoder(cfg, tx->slot_rate[i], false, err, err_size);
+            if (!tx->secondary[i]) {
+                tx_stream_destroy(tx);
+                return NULL;
+            }
+            int bw = cfg->copy_bandwidth;
+            if (!bw && tx->slot_rate[i] < COPY_FORCE_WIDEBAND_BELOW)
+                bw = OPUS_BANDWIDTH_WIDEBAND;
+            if (bw)
+                opus_encoder_ctl(tx->secondary[i], OPUS_SET_BANDWIDTH(bw));
+            if (cfg->copy_prediction_disabled)
+                opus_encoder_ctl(tx->secondary[i], OPUS_SET_PREDICTION_DISABLED(1));
+        }
     }
-    /* Offsets oldest first, as the copies go into the packet. */
-    for (int i = 0; i < cfg->redundancy; i++)
-        tx->offsets[i] = cfg->copy_offsets[0] ? cfg->copy_offsets[i] : cfg->redundancy - i;
+    /* Offsets oldest first, as the copies go into the packet; each keeps
+     * the slot (and so the bitrate) it was configured with. */
+    for (int i = 0; i < cfg->redundancy; i++) {
+        tx->offsets[i] = cfg->copy_offsets[0] ? cfg->copy_offsets[i] : i + 1;
+        tx->offset_slot[i] = i;
+    }
     for (int i = 0; i < cfg->redundancy; i++)
         for (int j = i + 1; j < cfg->redundancy; j++)
             if (tx->offsets[j] > tx->offsets[i]) {
                 int t = tx->offsets[i];
                 tx->offsets[i] = tx->offsets[j];
                 tx->offsets[j] = t;
+                t = tx->offset_slot[i];
+                tx->offset_slot[i] = tx->offset_slot[j];
+                tx->offset_slot[j] = t;
             }
     tx->max_offset = cfg->redundancy ? tx->offsets[0] : 0;
     tx->sequence = cfg->first_sequence;
@@ -184,27 +234,58 @@ void tx_stream_destroy(tx_stream *tx)
 {
     if (!tx)
         return;
-    opus_encoder_destroy(tx->primary);
-    if (tx->secondary)
-        opus_encoder_destroy(tx->secondary);
+    if (tx->primary)
+        opus_encoder_destroy(tx->primary);
+    for (int i = 0; i < TX_MAX_REDUNDANCY; i++)
+        if (tx->secondary[i])
+            opus_encoder_destroy(tx->secondary[i]);
+    free(tx->snapshot);
+    free(tx->scratch);
     free(tx);
 }
 
-/* Makes this frame's copy the newest held copy: encoded by the copies'
- * encoder, or, for full-rate copies, the primary packet itself. */
+/* Codes PCM at slot I's bitrate from the primary's state before this frame. */
+static int encode_from_snapshot(tx_stream *tx, int i, const float *pcm, uint8_t *out, int cap)
+{
+    /* OpusEncoder is one flat allocation (its SILK and CELT states sit at
+     * offsets inside it; its only pointers are to static mode tables), so
+     * a byte copy is a complete, independent encoder. */
+    memcpy(tx->scratch, tx->snapshot, tx->encoder_size);
+    opus_encoder_ctl(tx->scratch, OPUS_SET_BITRATE(tx->slot_rate[i]));
+    opus_encoder_ctl(tx->scratch, OPUS_SET_INBAND_FEC(0));
+    if (tx->cfg.copy_bandwidth)
+        opus_encoder_ctl(tx->scratch, OPUS_SET_BANDWIDTH(tx->cfg.copy_bandwidth));
+    return opus_encode_float(tx->scratch, pcm, tx->cfg.frame_samples, out, cap);
+}
+
+/* Makes this frame's copies the newest held: coded at each slot's bitrate
+ * by its encoder (or from the primary's state), or, for full-rate copies,
+ * the primary packet itself. */
 static int encode_copy(tx_stream *tx, const float *pcm, const uint8_t *primary, size_t primary_len)
 {
     tx_copy fresh;
-    if (tx->secondary) {
-        int len = opus_encode_float(tx->secondary, pcm, tx->cfg.frame_samples, fresh.data,
-                                    (opus_int32)sizeof fresh.data);
+    for (int i = 0; i < tx->cfg.redundancy; i++) {
+        int len;
+        if (tx->slot_same_as[i] >= 0) {
+            int j = tx->slot_same_as[i];
+            memcpy(fresh.data[i], fresh.data[j], fresh.len[j]);
+            fresh.len[i] = fresh.len[j];
+            continue;
+        }
+        if (tx->slot_rate[i] >= tx->cfg.bitrate) {
+            /* Too long for a RED block: this frame goes without a copy. */
+            fresh.len[i] = primary_len <= sizeof fresh.data[i] ? primary_len : 0;
+            memcpy(fresh.data[i], primary, fresh.len[i]);
+            continue;
+        }
+        if (tx->snapshot)
+            len = encode_from_snapshot(tx, i, pcm, fresh.data[i], (int)sizeof fresh.data[i]);
+        else
+            len = opus_encode_float(tx->secondary[i], pcm, tx->cfg.frame_samples, fresh.data[i],
+                                    (opus_int32)sizeof fresh.data[i]);
         if (len < 0)
             return len;
-        fresh.len = (size_t)len;
-    } else {
-        /* Too long for a RED block: this frame goes without a copy. */
-        fresh.len = primary_len <= sizeof fresh.data ? primary_len : 0;
-        memcpy(fresh.data, primary, fresh.len);
+        fresh.len[i] = (size_t)len;
     }
     fresh.ts = tx->timestamp;
     int keep = tx->copies_held < tx->max_offset ? tx->copies_held + 1 : tx->max_offset;
@@ -217,6 +298,8 @@ static int encode_copy(tx_stream *tx, const float *pcm, const uint8_t *primary, 
 int tx_stream_encode(tx_stream *tx, const float *pcm, uint8_t *out, size_t cap)
 {
     uint8_t primary[MAX_PRIMARY_BYTES];
+    if (tx->snapshot)
+        memcpy(tx->snapshot, tx->primary, tx->encoder_size);
     int primary_len =
         opus_encode_float(tx->primary, pcm, tx->cfg.frame_samples, primary, sizeof primary);
     if (primary_len < 0)
@@ -239,14 +322,14 @@ int tx_stream_encode(tx_stream *tx, const float *pcm, uint8_t *out, size_t cap)
         red_block blocks[TX_MAX_REDUNDANCY];
         int n = 0;
         for (int i = 0; i < tx->cfg.redundancy; i++) {
-            int back = tx->offsets[i];
-            if (back > tx->copies_held || tx->copies[back - 1].len == 0)
+            int back = tx->offsets[i], slot = tx->offset_slot[i];
+            if (back > tx->copies_held || tx->copies[back - 1].len[slot] == 0)
                 continue; /* not that many frames yet, or a frame without a copy */
             const tx_copy *c = &tx->copies[back - 1];
             blocks[n++] = (red_block){.pt = (uint8_t)tx->cfg.opus_pt,
                                       .ts_offset = red_ts_offset(tx->timestamp, c->ts),
-                                      .data = c->data,
-                                      .len = c->len};
+                                      .data = c->data[slot],
+                                      .len = c->len[slot]};
         }
         red_block prim = {
             .pt = (uint8_t)tx->cfg.opus_pt, .data = primary, .len = (size_t)primary_len};

@@ -33,11 +33,22 @@ typedef struct tx_config {
     bool fec;                      /**< Opus in-band FEC (LBRR) in the primary */
     int loss_percent;              /**< expected loss told to the encoder (drives LBRR), 0..100 */
     bool copy_prediction_disabled; /**< OPUS_SET_PREDICTION_DISABLED on the copies' encoder */
-    int opus_pt;                   /**< payload type of Opus (plain packets and RED blocks) */
-    int red_pt;                    /**< payload type of RED packets */
-    uint32_t ssrc;                 /**< random, from the caller */
-    uint16_t first_sequence;       /**< random, from the caller */
-    uint32_t first_timestamp;      /**< random, from the caller */
+    int copy_bitrates[TX_MAX_REDUNDANCY]; /**< per copy, in the order of copy_offsets (or
+                                             1..redundancy frames back), bits per second;
+                                             0 = redundancy_bitrate. A richer copy of frame
+                                             n-1 than of older frames: "graded" copies */
+    bool copy_primary_state;  /**< code each copy from a snapshot of the primary encoder's
+                                 state just before it coded the same frame, instead of
+                                 with encoders of their own: the copy then predicts from
+                                 exactly what the receiver's decoder holds when the
+                                 frame before it arrived as a primary */
+    int copy_bandwidth;       /**< OPUS_BANDWIDTH_* forced on the copies; 0 = automatic
+                                 (wideband below 12 kbps, else Opus's choice) */
+    int opus_pt;              /**< payload type of Opus (plain packets and RED blocks) */
+    int red_pt;               /**< payload type of RED packets */
+    uint32_t ssrc;            /**< random, from the caller */
+    uint16_t first_sequence;  /**< random, from the caller */
+    uint32_t first_timestamp; /**< random, from the caller */
 } tx_config;
 
 /** Fills CFG with the defaults (mono, 20 ms, 32 kbps, complexity 9 ...). */

@@ -262,6 +262,50 @@ static void test_spread_offsets(void **state)
     assert_int_equal(o.stats.frames_plc, 2);
 }
 
+static void test_graded_copies(void **state)
+{
+    (void)state;
+    /* a richer copy of frame n-1 than of frame n-3: each offset keeps its
+     * own bitrate, and both still rebuild what they cover */
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 2;
+    cfg.copy_offsets[0] = 1;
+    cfg.copy_offsets[1] = 3;
+    cfg.copy_bitrates[0] = 20000;
+    cfg.copy_bitrates[1] = 8000;
+    encode(&cfg, 200);
+    size_t near_bytes = 0, far_bytes = 0;
+    for (int i = 3; i < 200; i++) {
+        rtp_header h;
+        assert_int_equal(rtp_parse(packets[i].data, (size_t)packets[i].len, &h), RTP_OK);
+        red_block blocks[RED_MAX_BLOCKS];
+        size_t count;
+        assert_int_equal(red_parse(h.payload, h.payload_len, blocks, RED_MAX_BLOCKS, &count),
+                         RED_OK);
+        assert_int_equal(count, 3);
+        /* oldest first: 3 frames back, then 1 */
+        assert_int_equal(blocks[0].ts_offset, 3 * 960);
+        assert_int_equal(blocks[1].ts_offset, 960);
+        far_bytes += blocks[0].len;
+        near_bytes += blocks[1].len;
+    }
+    /* about 20 and 8 kbps: 50 and 20 bytes a frame */
+    double near_kbps = near_bytes * 8.0 / (197 * 0.02) / 1000;
+    double far_kbps = far_bytes * 8.0 / (197 * 0.02) / 1000;
+    assert_true(near_kbps > 15 && near_kbps < 25);
+    assert_true(far_kbps > 5 && far_kbps < 11);
+
+    int order[200];
+    identity(order, 200);
+    order[10] = -1;             /* the first loss, concealed */
+    order[40] = order[41] = -1; /* 40 from 43's far copy, 41 from 42 */
+    order[80] = -1;             /* from 81 */
+    outcome o = deliver(order, 200, 960, 0);
+    assert_int_equal(o.stats.frames_red, 3);
+    assert_int_equal(o.stats.frames_plc, 1);
+}
+
 static void test_low_delay_full_copies(void **state)
 {
     (void)state;
@@ -555,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_copy_stream_decoder),
         cmocka_unit_test(test_low_delay_full_copies),
         cmocka_unit_test(test_spread_offsets),
+        cmocka_unit_test(test_graded_copies),
         cmocka_unit_test(test_inband_fec),
         cmocka_unit_test(test_reordering_and_duplicates),
         cmocka_unit_test(test_duplicates_counted),
