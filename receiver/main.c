@@ -595,7 +595,7 @@ static void session_start(receiver *r, int c)
         snprintf(red, sizeof red, "RED PT %d, %u cop%s", st->red_pt, st->red_depth,
                  st->red_depth == 1 ? "y" : "ies");
     if (st->red_pt >= 0 && st->red_bitrate > 0)
-        snprintf(red + strlen(red), sizeof red - strlen(red), " at %.1f kbps",
+        snprintf(red + strlen(red), sizeof red - strlen(red), ", the nearest at %.1f kbps",
                  st->red_bitrate / 1000.0);
     if (st->ptime_us > 0)
         snprintf(ptime, sizeof ptime, "%.1f ms frames", st->ptime_us / 1000.0);

@@ -56,12 +56,25 @@ typedef struct options {
     int verbose; /* -1 quiet, 0 normal, 1 verbose */
     tx_config tx;
     bool application_set;
+    bool lean;        /* --lean: the lower-bitrate protection profile */
+    int red_bitrates; /* how many --redundancy-bitrate values were given */
 } options;
 
 static void usage(void)
 {
     tx_config d;
     tx_config_defaults(&d);
+    /* the defaults as tx_stream resolves them, not as a copy of its table */
+    char copies[96], offsets[32], lean_rate[16];
+    size_t n = 0, m = 0;
+    for (int i = 0; i < d.redundancy; i++) {
+        n += (size_t)snprintf(copies + n, sizeof copies - n, "%s%g", i ? " and " : "",
+                              tx_copy_bitrate(&d, i) / 1000.0);
+        m += (size_t)snprintf(offsets + m, sizeof offsets - m, "%s%d", i ? "," : "",
+                              tx_copy_offset(&d, i));
+    }
+    snprintf(copies + n, sizeof copies - n, " kbps at %g kbps", d.bitrate / 1000.0);
+    snprintf(lean_rate, sizeof lean_rate, "%gk", d.bitrate / 4000.0);
     printf("Usage: sender --to HOST:PORT [--input FILE|DEVICE] [options]\n"
            "       sender --to rtsp://HOST[:PORT]/PATH --input FILE [options]\n"
            "       sender --no-control --to HOST:PORT --input FILE [--sdp-out FILE]\n"
@@ -105,13 +118,23 @@ static void usage(void)
            "  -r, --redundancy N          copies of earlier frames in each packet, 0..3\n"
            "                              (default %d); a receiver that does not decode RED\n"
            "                              (no %s) gets in-band FEC instead\n"
-           "      --redundancy-bitrate R  bitrate of the copies, or auto (default auto:\n"
-           "                              7.5k for frames of 10 ms and more; for 2.5 and\n"
-           "                              5 ms frames the primary packets themselves)\n"
+           "      --redundancy-bitrate R[,R...]\n"
+           "                              bitrate of every copy, or one per copy in the\n"
+           "                              order of the offsets, or auto (default auto:\n"
+           "                              for frames of 10 ms and more, shares of the\n"
+           "                              primary's: %s;\n"
+           "                              for 2.5 and 5 ms frames the primary packets)\n"
            "      --redundancy-offsets L  which earlier frames the copies are of, e.g. 1,3\n"
-           "                              (sets the number of copies; default 1,2): spread\n"
+           "                              (sets the number of copies; default %s): spread\n"
            "                              copies survive bursts of loss but make the\n"
            "                              receiver wait for the oldest\n"
+           "      --redundancy-band B     the copies' audio band: wb (0-8 kHz), swb, fb, nb,\n"
+           "                              opus (Opus's choice) or auto (default: wb below\n"
+           "                              20 kbps, where it sounds best, else Opus's choice)\n"
+           "      --lean                  lower-bitrate protection: copies of frames 1 and 2\n"
+           "                              back at a quarter of the primary's rate (%s):\n"
+           "                              about 1.5 x the payload of no copies instead of\n"
+           "                              2 x, and audibly rougher rebuilt frames\n"
            "      --fec                   Opus in-band FEC (LBRR) in the primary (default off)\n"
            "      --loss-percent N        expected loss told to the encoder, 0..100\n"
            "                              (default 0; 20 with in-band FEC)\n"
@@ -127,7 +150,8 @@ static void usage(void)
            "TEARDOWN.\n"
            "Exit status: 0 done, 1 runtime failure (receiver busy or refused the stream,\n"
            "input ended while no receiver took it), 2 bad option, file or address.\n",
-           AL_RTSP_PATH, RTSP_DEFAULT_PORT, d.redundancy, AL_RTSP_RED_OPTION);
+           AL_RTSP_PATH, RTSP_DEFAULT_PORT, d.redundancy, AL_RTSP_RED_OPTION, copies, offsets,
+           lean_rate);
 }
 
 static int parse_options(int argc, char **argv, options *opt)
@@ -138,6 +162,8 @@ static int parse_options(int argc, char **argv, options *opt)
         OPT_APPLICATION,
         OPT_RED_BITRATE,
         OPT_RED_OFFSETS,
+        OPT_RED_BAND,
+        OPT_LEAN,
         OPT_FEC,
         OPT_LOSS,
         OPT_NO_CONTROL,
@@ -157,6 +183,8 @@ static int parse_options(int argc, char **argv, options *opt)
         {"redundancy", required_argument, NULL, 'r'},
         {"redundancy-bitrate", required_argument, NULL, OPT_RED_BITRATE},
         {"redundancy-offsets", required_argument, NULL, OPT_RED_OFFSETS},
+        {"redundancy-band", required_argument, NULL, OPT_RED_BAND},
+        {"lean", no_argument, NULL, OPT_LEAN},
         {"fec", no_argument, NULL, OPT_FEC},
         {"loss-percent", required_argument, NULL, OPT_LOSS},
         {"no-control", no_argument, NULL, OPT_NO_CONTROL},
@@ -226,13 +254,61 @@ static int parse_options(int argc, char **argv, options *opt)
                                        TX_MAX_REDUNDANCY);
             opt->tx.redundancy = (int)value;
             break;
-        case OPT_RED_BITRATE:
+        case OPT_RED_BITRATE: {
+            /* "16k,12k": one bitrate per copy, in the order of the offsets */
+            opt->tx.redundancy_bitrate = 0;
+            memset(opt->tx.copy_bitrates, 0, sizeof opt->tx.copy_bitrates);
+            opt->red_bitrates = 0;
             if (strcasecmp(optarg, "auto") == 0)
-                opt->tx.redundancy_bitrate = 0;
-            else if (cli_parse_bitrate(optarg, &opt->tx.redundancy_bitrate) != 0 ||
-                     opt->tx.redundancy_bitrate < 6000 || opt->tx.redundancy_bitrate > 510000)
-                return cli_usage_error(
-                    program, "--redundancy-bitrate '%s': expected auto or 6k to 510k", optarg);
+                break;
+            char list[96];
+            snprintf(list, sizeof list, "%s", optarg);
+            int rates[TX_MAX_REDUNDANCY], count = 0;
+            for (char *save = NULL, *item = strtok_r(list, ",", &save); item;
+                 item = strtok_r(NULL, ",", &save)) {
+                if (count == TX_MAX_REDUNDANCY || cli_parse_bitrate(item, &rates[count]) != 0 ||
+                    rates[count] < 6000 || rates[count] > 510000)
+                    return cli_usage_error(program,
+                                           "--redundancy-bitrate '%s': expected auto, or up to "
+                                           "%d bitrates of 6k to 510k, e.g. 16k,12k",
+                                           optarg, TX_MAX_REDUNDANCY);
+                count++;
+            }
+            if (count == 0)
+                return cli_usage_error(program, "--redundancy-bitrate '%s': empty", optarg);
+            if (count == 1)
+                opt->tx.redundancy_bitrate = rates[0];
+            else
+                memcpy(opt->tx.copy_bitrates, rates, sizeof(int) * (size_t)count);
+            opt->red_bitrates = count;
+            break;
+        }
+        case OPT_RED_BAND: {
+            static const struct {
+                const char *name;
+                int band;
+            } bands[] = {
+                {"nb", OPUS_BANDWIDTH_NARROWBAND},
+                {"wb", OPUS_BANDWIDTH_WIDEBAND},
+                {"swb", OPUS_BANDWIDTH_SUPERWIDEBAND},
+                {"fb", OPUS_BANDWIDTH_FULLBAND},
+                {"opus", OPUS_AUTO},
+                {"auto", 0},
+            };
+            int found = -1;
+            for (size_t i = 0; i < sizeof bands / sizeof bands[0]; i++)
+                if (strcasecmp(optarg, bands[i].name) == 0)
+                    found = (int)i;
+            if (found < 0)
+                return cli_usage_error(program,
+                                       "--redundancy-band '%s': expected auto, opus, nb, wb, swb "
+                                       "or fb",
+                                       optarg);
+            opt->tx.copy_bandwidth = bands[found].band;
+            break;
+        }
+        case OPT_LEAN:
+            opt->lean = true;
             break;
         case OPT_RED_OFFSETS: {
             /* "1,3": copies of the frames 1 and 3 back */
@@ -309,6 +385,18 @@ static int parse_options(int argc, char **argv, options *opt)
     if (opt->sdp_out && !opt->no_control)
         return cli_usage_error(program, "--sdp-out needs --no-control (with the control "
                                         "channel the SDP travels in ANNOUNCE)");
+    if (opt->lean) {
+        /* Two adjacent copies at a quarter of the primary's rate: about
+         * 1.5 x the primary's payload instead of 2 x (docs/benchmarks.md). */
+        if (!opt->tx.copy_offsets[0])
+            memcpy(opt->tx.copy_offsets, (int[]){1, 2}, 2 * sizeof(int));
+        opt->tx.redundancy = opt->tx.copy_offsets[2] ? 3 : 2;
+        if (!opt->red_bitrates)
+            opt->tx.redundancy_bitrate = opt->tx.bitrate / 4 < 6000 ? 6000 : opt->tx.bitrate / 4;
+    }
+    if (opt->red_bitrates > 1 && opt->red_bitrates != opt->tx.redundancy)
+        return cli_usage_error(program, "--redundancy-bitrate gives %d bitrates for %d copies",
+                               opt->red_bitrates, opt->tx.redundancy);
     if (opt->tx.fec && !opt->loss_set)
         opt->tx.loss_percent = 20;
     if (!opt->application_set && opt->tx.frame_samples < 480)
@@ -382,7 +470,7 @@ static int write_sdp_file(const options *opt, const struct sockaddr *dest, sockl
     s.frame_us = (uint32_t)((int64_t)opt->tx.frame_samples * 1000000 / AL_RATE);
     s.useinbandfec = opt->tx.fec;
     s.red_depth = (unsigned)opt->tx.redundancy;
-    s.red_bitrate = opt->tx.redundancy ? (uint32_t)tx_copy_bitrate(&opt->tx) : 0;
+    s.red_bitrate = opt->tx.redundancy ? (uint32_t)tx_copy_bitrate(&opt->tx, 0) : 0;
     char text[2048];
     int len = sdp_write(&s, text, sizeof text);
     if (len < 0) {
@@ -506,14 +594,15 @@ static int run_plain(options *opt, input_source *reader, const struct sockaddr *
     char addr_text[128];
     net_addr_str(dest, addr_text, sizeof addr_text);
     const int frame = opt->tx.frame_samples;
+    char copies[160];
+    tx_describe_copies(&opt->tx, copies, sizeof copies);
     if (opt->verbose >= 0)
         fprintf(stderr,
                 "%s: %s -> %s (plain RTP, no control channel): Opus %d kbps, %.1f ms frames, %s, "
-                "redundancy %d (%.1f kbps)%s, SSRC %08x\n",
+                "%s%s, SSRC %08x\n",
                 program, opt->input, addr_text, opt->tx.bitrate / 1000, frame / 48.0,
-                opt->tx.channels == 1 ? "mono" : "stereo", opt->tx.redundancy,
-                tx_copy_bitrate(&opt->tx) / 1000.0, opt->tx.fec ? ", in-band FEC" : "",
-                opt->tx.ssrc);
+                opt->tx.channels == 1 ? "mono" : "stereo", copies,
+                opt->tx.fec ? ", in-band FEC" : "", opt->tx.ssrc);
 
     float *pcm = calloc((size_t)frame * (size_t)opt->tx.channels, sizeof(float));
     uint8_t packet[AL_MAX_PACKET];
@@ -650,12 +739,13 @@ static void start_media(session_run *r)
     }
     if (opt->verbose < 0)
         return;
-    char addr[128], protection[160];
+    char addr[128], protection[200];
     net_addr_str((struct sockaddr *)&r->media_dest, addr, sizeof addr);
-    if (st->red)
-        snprintf(protection, sizeof protection, "RED PT %d, %u cop%s at %.1f kbps", AL_RED_PT,
-                 st->red_depth, st->red_depth == 1 ? "y" : "ies", tx_copy_bitrate(&cfg) / 1000.0);
-    else
+    if (st->red) {
+        char copies[128];
+        tx_describe_copies(&cfg, copies, sizeof copies);
+        snprintf(protection, sizeof protection, "RED PT %d, %s", AL_RED_PT, copies);
+    } else
         snprintf(protection, sizeof protection, "no RED");
     fprintf(stderr,
             "%s: streaming to %s (session %s, timeout %u s): Opus PT %d, 48000 Hz, %s, %.1f ms "
@@ -896,7 +986,7 @@ static int run_session(options *opt, input_source *reader, const struct sockaddr
         .channels = (unsigned)opt->tx.channels,
         .frame_us = (uint32_t)((int64_t)opt->tx.frame_samples * 1000000 / AL_RATE),
         .red_depth = (unsigned)opt->tx.redundancy,
-        .red_bitrate = (uint32_t)tx_copy_bitrate(&opt->tx),
+        .red_bitrate = (uint32_t)tx_copy_bitrate(&opt->tx, 0),
         .fec = opt->tx.fec,
         .retry_busy = opt->retry_busy,
     };

@@ -10,11 +10,12 @@
 #include "proto/red.h"
 #include "proto/rtp.h"
 
-/* Below this bitrate Opus would code the copies in narrowband; wideband
- * SILK at the same rate measured 3-4 dB better segmental SNR for rebuilt
- * frames in tools/lossbench (docs/benchmarks.md), so the copies' band is
- * fixed to wideband there. Above it Opus's own choice is already as good. */
-#define COPY_FORCE_WIDEBAND_BELOW 12000
+/* Below this bitrate the copies are coded in wideband (0-8 kHz) SILK:
+ * Opus's own choice there is narrowband (below ~12 kbps) or hybrid
+ * super-wideband (above ~13 kbps), and either spends bits away from the
+ * voice band: rebuilt frames scored 0.05-0.07 higher (wideband PESQ, 10 %
+ * loss) with wideband copies at 14-16 kbps (docs/benchmarks.md). */
+#define COPY_FORCE_WIDEBAND_BELOW 20000
 
 /* The largest Opus packet we let the encoder make: the RTP header and the
  * RED final header must still fit in AL_MAX_PACKET. */
@@ -62,9 +63,8 @@ void tx_config_defaults(tx_config *cfg)
     cfg->bitrate = 32000;
     cfg->complexity = 9;
     cfg->application = OPUS_APPLICATION_AUDIO;
-    /* Two copies: 96 % of lost frames rebuilt at 20 % random loss, 91 % at
-     * 30 %; at 20 ms, 7.5 kbps copies cost 1.55 times the payload of no
-     * redundancy (docs/benchmarks.md). */
+    /* Two copies, of frames 1 and 3 back at 16 and 12 kbps (see
+     * auto_offsets): at most twice the payload of no redundancy. */
     cfg->redundancy = 2;
     cfg->redundancy_bitrate = 0;
     cfg->fec = false;
@@ -73,14 +73,90 @@ void tx_config_defaults(tx_config *cfg)
     cfg->red_pt = AL_RED_PT;
 }
 
-/* Copies for frames of 10 ms and more: wideband SILK at 7.5 kbps. */
-#define AUTO_COPY_BITRATE 7500
+/* Automatic copies for frames of 10 ms and more, chosen by the perceptual
+ * study in docs/benchmarks.md (wideband PESQ over held-out speech, 0-30 %
+ * loss, bursts). Copies of frames 1 and 3 back survive bursts of up to
+ * three packets (adjacent copies 1, 2 lose the first frame of every burst
+ * of three) and rebuild as much of independent loss; the nearer copy is
+ * richer because it is the one used at low loss. Their bitrates are
+ * fractions of the primary's: half and three eighths (16 and 12 kbps for
+ * a 32 kbps primary) keep the payload within twice the primary's. */
+static const int auto_offsets[TX_MAX_REDUNDANCY][TX_MAX_REDUNDANCY] = {
+    {1},
+    {1, 3},
+    {1, 2, 4},
+};
+static const double auto_rate_share[TX_MAX_REDUNDANCY][TX_MAX_REDUNDANCY] = {
+    {0.875},
+    {0.5, 0.375},
+    {0.375, 0.25, 0.25},
+};
+/* An Opus packet below this rate is too small to rebuild speech audibly
+ * well; no automatic copy goes lower. */
+#define MIN_COPY_BITRATE 6000
 
-int tx_copy_bitrate(const tx_config *cfg)
+int tx_copy_offset(const tx_config *cfg, int slot)
 {
-    if (cfg->redundancy_bitrate > 0)
-        return cfg->redundancy_bitrate < cfg->bitrate ? cfg->redundancy_bitrate : cfg->bitrate;
-    return cfg->frame_samples < 480 ? cfg->bitrate : AUTO_COPY_BITRATE;
+    if (slot < 0 || slot >= cfg->redundancy)
+        return 0;
+    if (cfg->copy_offsets[0])
+        return cfg->copy_offsets[slot];
+    /* Short frames copy the primaries themselves, adjacent: a burst of
+     * three 5 ms packets is a 15 ms gap the copies' wait covers anyway. */
+    if (cfg->frame_samples < 480)
+        return slot + 1;
+    return auto_offsets[cfg->redundancy - 1][slot];
+}
+
+int tx_copy_bitrate(const tx_config *cfg, int slot)
+{
+    int rate;
+    if (cfg->copy_bitrates[slot] > 0)
+        rate = cfg->copy_bitrates[slot];
+    else if (cfg->redundancy_bitrate > 0)
+        rate = cfg->redundancy_bitrate;
+    else if (cfg->frame_samples < 480 || cfg->redundancy < 1)
+        rate = cfg->bitrate;
+    else {
+        rate = (int)(cfg->bitrate * auto_rate_share[cfg->redundancy - 1][slot]);
+        if (rate < MIN_COPY_BITRATE)
+            rate = MIN_COPY_BITRATE;
+    }
+    return rate < cfg->bitrate ? rate : cfg->bitrate;
+}
+
+int tx_copy_bandwidth(const tx_config *cfg, int slot)
+{
+    if (cfg->copy_bandwidth)
+        return cfg->copy_bandwidth;
+    return tx_copy_bitrate(cfg, slot) < COPY_FORCE_WIDEBAND_BELOW ? OPUS_BANDWIDTH_WIDEBAND
+                                                                  : OPUS_AUTO;
+}
+
+void tx_describe_copies(const tx_config *cfg, char *buf, size_t size)
+{
+    if (cfg->redundancy < 1) {
+        snprintf(buf, size, "no copies");
+        return;
+    }
+    char offsets[64] = "", rates[96] = "";
+    size_t o = 0, r = 0;
+    bool full = true;
+    for (int i = 0; i < cfg->redundancy; i++) {
+        int rate = tx_copy_bitrate(cfg, i);
+        full &= rate >= cfg->bitrate;
+        o += (size_t)snprintf(offsets + o, sizeof offsets - o, "%s%d", i ? ", " : "",
+                              tx_copy_offset(cfg, i));
+        r += (size_t)snprintf(rates + r, sizeof rates - r, "%s%g", i ? " + " : "", rate / 1000.0);
+    }
+    snprintf(buf, size, "%d cop%s of frames %s back, %s", cfg->redundancy,
+             cfg->redundancy == 1 ? "y" : "ies", offsets,
+             full ? "the primary packets themselves" : rates);
+    if (!full) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, size - n, " kbps%s",
+                 tx_copy_bandwidth(cfg, 0) == OPUS_BANDWIDTH_WIDEBAND ? " wideband" : "");
+    }
 }
 
 bool tx_frame_samples_valid(int n)
@@ -168,8 +244,7 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
     }
     int nslots = cfg->redundancy;
     for (int i = 0; i < nslots; i++) {
-        int r = cfg->copy_bitrates[i] > 0 ? cfg->copy_bitrates[i] : tx_copy_bitrate(cfg);
-        tx->slot_rate[i] = r < cfg->bitrate ? r : cfg->bitrate;
+        tx->slot_rate[i] = tx_copy_bitrate(cfg, i);
         tx->slot_same_as[i] = -1;
         for (int j = 0; j < i && tx->slot_same_as[i] < 0; j++)
             if (tx->slot_rate[j] == tx->slot_rate[i])
@@ -198,11 +273,7 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
                 tx_stream_destroy(tx);
                 return NULL;
             }
-            int bw = cfg->copy_bandwidth;
-            if (!bw && tx->slot_rate[i] < COPY_FORCE_WIDEBAND_BELOW)
-                bw = OPUS_BANDWIDTH_WIDEBAND;
-            if (bw)
-                opus_encoder_ctl(tx->secondary[i], OPUS_SET_BANDWIDTH(bw));
+            opus_encoder_ctl(tx->secondary[i], OPUS_SET_BANDWIDTH(tx_copy_bandwidth(cfg, i)));
             if (cfg->copy_prediction_disabled)
                 opus_encoder_ctl(tx->secondary[i], OPUS_SET_PREDICTION_DISABLED(1));
         }
@@ -210,7 +281,7 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
     /* Offsets oldest first, as the copies go into the packet; each keeps
      * the slot (and so the bitrate) it was configured with. */
     for (int i = 0; i < cfg->redundancy; i++) {
-        tx->offsets[i] = cfg->copy_offsets[0] ? cfg->copy_offsets[i] : i + 1;
+        tx->offsets[i] = tx_copy_offset(cfg, i);
         tx->offset_slot[i] = i;
     }
     for (int i = 0; i < cfg->redundancy; i++)
@@ -253,8 +324,7 @@ static int encode_from_snapshot(tx_stream *tx, int i, const float *pcm, uint8_t 
     memcpy(tx->scratch, tx->snapshot, tx->encoder_size);
     opus_encoder_ctl(tx->scratch, OPUS_SET_BITRATE(tx->slot_rate[i]));
     opus_encoder_ctl(tx->scratch, OPUS_SET_INBAND_FEC(0));
-    if (tx->cfg.copy_bandwidth)
-        opus_encoder_ctl(tx->scratch, OPUS_SET_BANDWIDTH(tx->cfg.copy_bandwidth));
+    opus_encoder_ctl(tx->scratch, OPUS_SET_BANDWIDTH(tx_copy_bandwidth(&tx->cfg, i)));
     return opus_encode_float(tx->scratch, pcm, tx->cfg.frame_samples, out, cap);
 }
 

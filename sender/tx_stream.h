@@ -24,10 +24,10 @@ typedef struct tx_config {
     int redundancy;    /**< copies per packet, 0..TX_MAX_REDUNDANCY */
     int copy_offsets[TX_MAX_REDUNDANCY]; /**< which earlier frames the copies are of, in
                                             frames back (1..TX_MAX_COPY_DISTANCE), one per
-                                            copy; all 0 = the adjacent frames 1..redundancy.
+                                            copy; all 0 = automatic (tx_copy_offset).
                                             Spread offsets (1, 3) survive burst loss better
                                             but make the receiver wait longer. */
-    int redundancy_bitrate;        /**< the copies' encoder, bits per second; 0 = automatic (see
+    int redundancy_bitrate;        /**< every copy's bitrate, bits per second; 0 = automatic (see
                                       tx_copy_bitrate); at or above the primary's bitrate the
                                       copies are the primary packets themselves */
     bool fec;                      /**< Opus in-band FEC (LBRR) in the primary */
@@ -54,12 +54,27 @@ typedef struct tx_config {
 /** Fills CFG with the defaults (mono, 20 ms, 32 kbps, complexity 9 ...). */
 void tx_config_defaults(tx_config *cfg);
 
-/** The copies' bitrate CFG asks for, resolving 0 (automatic): 7.5 kbps
- *  wideband copies for frames of 10 ms and more; for 2.5 and 5 ms frames
- *  (CELT low delay, a few bytes a frame) the primary itself, because a
- *  low-rate CELT frame of that length carries too little to be worth
- *  its RED header (docs/benchmarks.md). */
-int tx_copy_bitrate(const tx_config *cfg);
+/** How many frames back copy SLOT (0 .. redundancy-1, in the order of
+ *  copy_offsets) is of, resolving automatic offsets: for frames of 10 ms
+ *  and more 1 / 1, 3 / 1, 2, 4 for one, two, three copies; for 2.5 and
+ *  5 ms frames the adjacent ones. 0 for a slot beyond redundancy. */
+int tx_copy_offset(const tx_config *cfg, int slot);
+
+/** The bitrate of copy SLOT, bits per second, resolving automatic rates:
+ *  copy_bitrates[SLOT], else redundancy_bitrate, else for frames of 10 ms
+ *  and more a share of the primary's (one copy 7/8; two 1/2 and 3/8; three
+ *  3/8, 1/4, 1/4; at least 6 kbps) and for 2.5 and 5 ms frames (CELT low
+ *  delay, where a low-rate copy carries too little; docs/benchmarks.md)
+ *  the primary's. At the primary's rate a copy is the primary packet. */
+int tx_copy_bitrate(const tx_config *cfg, int slot);
+
+/** The OPUS_BANDWIDTH_* the encoder of copy SLOT is held to: copy_bandwidth,
+ *  else wideband below 20 kbps, else OPUS_AUTO. */
+int tx_copy_bandwidth(const tx_config *cfg, int slot);
+
+/** Writes what the copies are into BUF, e.g. "2 copies of frames 1, 3
+ *  back, 16 + 12 kbps wideband". */
+void tx_describe_copies(const tx_config *cfg, char *buf, size_t size);
 
 /** True for the frame sizes Opus can code: 2.5, 5, 10, 20, 40, 60 ms. */
 bool tx_frame_samples_valid(int frame_samples);

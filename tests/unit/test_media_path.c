@@ -191,11 +191,13 @@ static void test_copies_waited_for_only_after_loss(void **state)
     outcome o = deliver(order, 100, 960, 0);
     assert_int_equal(o.stats.frames_primary, 100);
     assert_true(o.stats.target_delay_ms <= 20.0 + 1e-9);
-    /* after one loss: the oldest copy (two frames) and the margin */
+    /* after one loss: the oldest copy (the default copies are of frames 1
+     * and 3 back: three frames) and the margin */
     order[30] = -1;
     o = deliver(order, 100, 960, 0);
     assert_int_equal(o.stats.frames_plc, 1);
-    assert_true(o.stats.target_delay_ms >= 40.0 && o.stats.target_delay_ms <= 45.0);
+    assert_int_equal(o.stats.copy_distance, 3);
+    assert_true(o.stats.target_delay_ms >= 60.0 && o.stats.target_delay_ms <= 65.0);
 }
 
 static void test_copy_stream_decoder(void **state)
@@ -314,7 +316,7 @@ static void test_low_delay_full_copies(void **state)
     tx_config_defaults(&cfg);
     cfg.frame_samples = 120;
     cfg.application = OPUS_APPLICATION_RESTRICTED_LOWDELAY;
-    assert_int_equal(tx_copy_bitrate(&cfg), cfg.bitrate);
+    assert_int_equal(tx_copy_bitrate(&cfg, 0), cfg.bitrate);
     encode(&cfg, 50);
     for (int k = 2; k < 50; k++) {
         rtp_header h, prev;

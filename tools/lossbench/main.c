@@ -600,8 +600,10 @@ int main(int argc, char **argv)
            "%.1f kbps, seed %ld; LBRR told %d %% loss; %s\n\n",
            (double)audio_len / 48000, audio_len / frame_samples, frame_samples / 48.0,
            tx_copy_bitrate(&(tx_config){.bitrate = defaults.bitrate,
+                                        .redundancy = 2,
                                         .frame_samples = frame_samples,
-                                        .redundancy_bitrate = copy_bitrate}) /
+                                        .redundancy_bitrate = copy_bitrate},
+                           0) /
                1000.0,
            seed, LBRR_PERCENT, opus_get_version_string());
     double t0 = cpu_now();
