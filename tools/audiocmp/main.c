@@ -14,6 +14,7 @@
 #include "audio/soundfile.h"
 #include "common/cli.h"
 #include "tools/audiocmp/metrics.h"
+#include "tools/audiocmp/perceptual.h"
 
 #ifndef AL_VERSION
 #define AL_VERSION "dev"
@@ -348,6 +349,9 @@ int main(int argc, char **argv)
         metrics_segmental_snr_db(r, t, n, METRICS_SEG_LEN, METRICS_SSNR_LO_DB, METRICS_SSNR_HI_DB);
     double lsd = metrics_log_spectral_distance_db(r, t, n, METRICS_SEG_LEN);
     double lag_ms = lag * 1000.0 / SOUNDFILE_RATE;
+    /* On the same aligned overlap: NAN fields when it cannot be scored. */
+    perceptual_result pq;
+    perceptual_score(r, n, t, n, &pq);
 
     if (o.json) {
         printf("{\"ref\":");
@@ -364,6 +368,11 @@ int main(int argc, char **argv)
         json_number("snr_db", snr, "%.3f");
         json_number("segsnr_db", ssnr, "%.3f");
         json_number("lsd_db", lsd, "%.3f");
+        json_number("mos", pq.mos, "%.3f");
+        json_number("nsim", pq.nsim, "%.4f");
+        json_number("disturbance_db", pq.disturbance_db, "%.3f");
+        json_number("added_db", pq.added_db, "%.3f");
+        json_number("perceptual_gain_db", pq.gain_db, "%.2f");
         if (o.track_us > 0)
             print_track(ref, ref_len, test, test_len,
                         (size_t)(o.track_us * SOUNDFILE_RATE / 1000000), max_lag, true);
@@ -374,6 +383,7 @@ int main(int argc, char **argv)
         human_number("snr", snr, "%.2f", " dB");
         human_number("segsnr", ssnr, "%.2f", " dB");
         human_number("lsd", lsd, "%.2f", " dB");
+        human_number("mos", pq.mos, "%.2f", "");
         printf("  ref %zu (%.3f s)  test %zu (%.3f s)  overlap %zu\n", ref_len,
                (double)ref_len / SOUNDFILE_RATE, test_len, (double)test_len / SOUNDFILE_RATE, n);
         if (o.track_us > 0)
