@@ -370,8 +370,8 @@ int main(int argc, char **argv)
         json_number("lsd_db", lsd, "%.3f");
         json_number("mos", pq.mos, "%.3f");
         json_number("nsim", pq.nsim, "%.4f");
-        json_number("disturbance_db", pq.disturbance_db, "%.3f");
-        json_number("added_db", pq.added_db, "%.3f");
+        json_number("disturbance", pq.disturbance, "%.3f");
+        json_number("added", pq.added, "%.3f");
         json_number("perceptual_gain_db", pq.gain_db, "%.2f");
         if (o.track_us > 0)
             print_track(ref, ref_len, test, test_len,

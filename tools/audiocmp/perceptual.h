@@ -35,7 +35,7 @@
 #define PERCEPTUAL_ACTIVE_RANGE_DB 35.0
 /** The spectrogram floor, this far below the reference's loudest band
  *  value: what is quieter than that is treated as inaudible in both. */
-#define PERCEPTUAL_FLOOR_RANGE_DB 50.0
+#define PERCEPTUAL_FLOOR_RANGE_DB 80.0
 #define PERCEPTUAL_MOS_MAX        4.644 /**< the score of an exact copy */
 
 #define PERCEPTUAL_OK         0
@@ -55,12 +55,12 @@ typedef struct perceptual_result {
      *  difference beyond a 2 dB dead zone, aggregated over time as PESQ
      *  does (L6 within 20-frame windows, L2 over the windows), so that a few
      *  per cent of damaged frames weigh. 0 identical. */
-    double disturbance_db;
+    double disturbance;
     /** Asymmetric (added-energy) disturbance, dB: the same aggregation of
      *  the mean over bands of how far the test is LOUDER than the
      *  reference beyond the dead zone; missing energy does not count.
      *  Rebuilt frames that come out too loud show here. 0 identical. */
-    double added_db;
+    double added;
     /** Gain applied to TEST before comparing (dB): the level of active
      *  speech is matched, as PESQ does, so a gain change is not a defect. */
     double gain_db;
@@ -78,6 +78,6 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
 /** The MOS mapping alone: RAW = 4.5 - a D - b A - c (1 - NSIM) (PESQ's raw
  *  scale, 4.5 for an identical pair) through P.862.2's logistic to MOS.
  *  Exposed for tests and for refitting; NAN in, NAN out. */
-double perceptual_mos(double nsim, double disturbance_db, double added_db);
+double perceptual_mos(double nsim, double disturbance, double added);
 
 #endif
