@@ -13,6 +13,8 @@
 #define NBINS     (NFFT / 2 + 1)
 #define F_LO      50.0   /* Hz: the wideband voice band, P.862.2 / ViSQOL */
 #define F_HI      8000.0 /* Hz */
+#define FINE_LAG  480    /* samples: 10 ms each way */
+#define FINE_WIN  24000  /* samples: 0.5 s of the loudest speech */
 #define LOUD_EXP  0.023  /* loudness ~ power^0.23 (Zwicker), per dB: 0.23 / 10 */
 #define MASK      0.25   /* PESQ: this share of the smaller loudness is masked */
 #define ASYM_C    10.0   /* power offset (10 dB above the floor) in the asymmetry ratio */
@@ -105,15 +107,16 @@ static void make_filterbank(double *w)
 
 /* Band powers of frame T of X (zeros past its end) and of Y, both at once:
  * X in the real and Y in the imaginary part of one transform. */
-static void frame_bands(const float *x, size_t xlen, const float *y, size_t ylen, size_t t,
-                        const double *win, const double *fb, const cpx *tw, cpx *buf, double *px,
-                        double *py, double *bx, double *by)
+static void frame_bands(const float *x, size_t xlen, const float *y, size_t ylen, long ylag,
+                        size_t t, const double *win, const double *fb, const cpx *tw, cpx *buf,
+                        double *px, double *py, double *bx, double *by)
 {
     size_t at = t * PERCEPTUAL_HOP;
     for (size_t i = 0; i < NFFT; i++) {
         double w = i < PERCEPTUAL_FRAME ? win[i] : 0;
+        long j = (long)(at + i) + ylag;
         buf[i].re = at + i < xlen && i < PERCEPTUAL_FRAME ? w * x[at + i] : 0;
-        buf[i].im = y && at + i < ylen && i < PERCEPTUAL_FRAME ? w * y[at + i] : 0;
+        buf[i].im = j >= 0 && (size_t)j < ylen && i < PERCEPTUAL_FRAME ? w * y[j] : 0;
     }
     fft(buf, tw);
     for (size_t k = 0; k < NBINS; k++) {
@@ -219,6 +222,47 @@ static double lp_aggregate(const double *v, size_t n)
     return pow(sum / (double)windows, 1.0 / P_TIME);
 }
 
+/* The lag (|lag| <= FINE_LAG samples) at which TEST[i + lag] best matches
+ * REF[i], by normalised cross-correlation over the loudest FINE_WIN samples
+ * of the reference. Frames are 16 ms apart, so a delay of a few ms would
+ * otherwise show as spectral change; this makes the score indifferent to
+ * it whether or not the caller aligned to the sample. */
+static long fine_lag(const float *ref, size_t ref_len, const float *test, size_t test_len)
+{
+    if (ref_len < FINE_WIN + 2 * FINE_LAG || test_len < FINE_WIN + 2 * FINE_LAG)
+        return 0;
+    /* the loudest window, in steps of a tenth of it */
+    size_t best_at = FINE_LAG;
+    double best_e = -1;
+    for (size_t at = FINE_LAG; at + FINE_WIN + FINE_LAG <= ref_len; at += FINE_WIN / 10) {
+        double e = 0;
+        for (size_t i = 0; i < FINE_WIN; i += 4)
+            e += (double)ref[at + i] * ref[at + i];
+        if (e > best_e) {
+            best_e = e;
+            best_at = at;
+        }
+    }
+    if (best_at + FINE_WIN + FINE_LAG > test_len)
+        return 0;
+    long best = 0;
+    double best_c = 0;
+    for (long lag = -FINE_LAG; lag <= FINE_LAG; lag++) {
+        double dot = 0, et = 0;
+        for (size_t i = 0; i < FINE_WIN; i++) {
+            double t = test[(size_t)((long)(best_at + i) + lag)];
+            dot += ref[best_at + i] * t;
+            et += t * t;
+        }
+        double c = et > 0 ? dot / sqrt(et) : 0;
+        if (c > best_c * (1 + 1e-9)) {
+            best_c = c;
+            best = lag;
+        }
+    }
+    return best;
+}
+
 double perceptual_mos(double nsim, double disturbance, double added)
 {
     if (isnan(nsim) || isnan(disturbance) || isnan(added))
@@ -245,7 +289,10 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
     size_t nr = frames_of(ref_len), nt = frames_of(test_len);
     if (nr == 0 || nt == 0)
         return PERCEPTUAL_ERR_EMPTY;
+    /* A test shorter than the reference is scored as if it went on
+     * silent: what is missing counts as missing. */
     size_t nmax = nr > nt ? nr : nt;
+    long lag = fine_lag(ref, ref_len, test, test_len);
 
     int rc = PERCEPTUAL_ERR_NOMEM;
     double *fb = malloc(sizeof *fb * PERCEPTUAL_BANDS * NBINS);
@@ -275,7 +322,7 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
     wnorm *= NFFT / 2.0;
     for (size_t t = 0; t < nmax; t++) {
         double *br = sr + t * PERCEPTUAL_BANDS, *bt = st + t * PERCEPTUAL_BANDS;
-        frame_bands(ref, ref_len, test, test_len, t, win, fb, tw, buf, px, px + NBINS, br, bt);
+        frame_bands(ref, ref_len, test, test_len, lag, t, win, fb, tw, buf, px, px + NBINS, br, bt);
         for (int b = 0; b < PERCEPTUAL_BANDS; b++) {
             br[b] /= wnorm;
             bt[b] /= wnorm;
@@ -298,7 +345,7 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
         if (fr[t] >= active_min) {
             nactive++;
             er += fr[t];
-            et += t < nt ? ft[t] : 0;
+            et += ft[t];
         }
     rc = PERCEPTUAL_ERR_SILENT;
     if (nactive == 0 || ft_max < silence || et <= 0)
@@ -318,7 +365,7 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
     const double floor_pow = peak * pow(10.0, -PERCEPTUAL_FLOOR_RANGE_DB / 10.0);
     for (int b = 0; b < PERCEPTUAL_BANDS; b++) {
         double mr = 0, mt = 0;
-        for (size_t t = 0; t < nr && t < nt; t++)
+        for (size_t t = 0; t < nr; t++)
             if (fr[t] >= active_min) {
                 mr += sr[t * PERCEPTUAL_BANDS + (size_t)b];
                 mt += st[t * PERCEPTUAL_BANDS + (size_t)b];
@@ -341,16 +388,11 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
     size_t plen = PERCEPTUAL_PATCH;
     if (plen > nr)
         plen = nr;
-    if (plen > nt)
-        plen = nt;
+
     size_t nv = 0, na = 0, npatch = 0;
     double nsim = 0;
     for (size_t p0 = 0; p0 < nr; p0 += plen) {
         size_t n = p0 + plen <= nr ? plen : nr - p0;
-        if (p0 >= nt)
-            break;
-        if (p0 + n > nt)
-            n = nt - p0; /* the test ends inside this patch: compare what is there */
         size_t act = 0;
         for (size_t j = 0; j < n; j++)
             act += fr[p0 + j] >= active_min;
@@ -358,7 +400,7 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
         double best = -INFINITY;
         for (long off = -PERCEPTUAL_SEARCH_FRAMES; act > 0 && off <= PERCEPTUAL_SEARCH_FRAMES;
              off++) {
-            if ((long)p0 + off < 0 || (long)(p0 + n) + off > (long)nt)
+            if ((long)p0 + off < 0 || (long)(p0 + n) + off > (long)nmax)
                 continue;
             double sim = nsim_patch(sr, st, p0, n, off, NULL);
             /* near-ties go to the smaller shift */

@@ -45,7 +45,7 @@
 #define PERCEPTUAL_ERR_NOMEM  -4
 
 typedef struct perceptual_result {
-    /** MOS-like score, 1 (bad) .. PERCEPTUAL_MOS_MAX (identical), on the
+    /** MOS-like score, 0.999 (bad) .. PERCEPTUAL_MOS_MAX (identical), on the
      *  scale of P.862.2 MOS-LQO (docs/perceptual.md: the fitted mapping). */
     double mos;
     /** Mean NSIM (neurogram similarity, ViSQOL) of the active reference
