@@ -54,13 +54,18 @@ static void usage(FILE *f)
             "lag > 0 means TEST is late: TEST[i + lag] matches REF[i]. Measures, on the\n"
             "aligned overlap: corr (Pearson), snr and segsnr (20 ms segments, clamped to\n"
             "%g..%g dB, reference segments below %g dBFS skipped) and lsd (log-spectral\n"
-            "distance, 20 ms Hann frames). n/a (null in JSON) marks an undefined measure,\n"
-            "e.g. a silent reference.\n"
+            "distance, 20 ms Hann frames), and mos: a perceptual score on the scale of\n"
+            "wideband PESQ (P.862.2 MOS-LQO), 1..%.2f for an identical copy, that weighs\n"
+            "a few per cent of damaged frames as PESQ does (docs/perceptual.md). JSON adds\n"
+            "its parts: nsim (0..1, 1 identical), disturbance and added (0 identical;\n"
+            "added counts only energy TEST adds) and perceptual_gain_db (the level match\n"
+            "applied to TEST). n/a (null in JSON) marks an undefined measure, e.g. a\n"
+            "silent reference or test.\n"
             "\n"
             "Exit status: 0, or 1 when --min-corr is not met (or the correlation is\n"
             "undefined), or 2 on bad usage or an unreadable file.\n",
             DEFAULT_MAX_LAG_US / 1000, TRACK_QUIET_DBFS, METRICS_SSNR_LO_DB, METRICS_SSNR_HI_DB,
-            METRICS_SILENCE_DBFS);
+            METRICS_SILENCE_DBFS, PERCEPTUAL_MOS_MAX);
 }
 
 struct options {
