@@ -14,6 +14,7 @@
 #include "audio/soundfile.h"
 #include "common/cli.h"
 #include "tools/audiocmp/metrics.h"
+#include "tools/audiocmp/perceptual.h"
 
 #ifndef AL_VERSION
 #define AL_VERSION "dev"
@@ -53,13 +54,18 @@ static void usage(FILE *f)
             "lag > 0 means TEST is late: TEST[i + lag] matches REF[i]. Measures, on the\n"
             "aligned overlap: corr (Pearson), snr and segsnr (20 ms segments, clamped to\n"
             "%g..%g dB, reference segments below %g dBFS skipped) and lsd (log-spectral\n"
-            "distance, 20 ms Hann frames). n/a (null in JSON) marks an undefined measure,\n"
-            "e.g. a silent reference.\n"
+            "distance, 20 ms Hann frames), and mos: a perceptual score on the scale of\n"
+            "wideband PESQ (P.862.2 MOS-LQO), 1..%.2f for an identical copy, that weighs\n"
+            "a few per cent of damaged frames as PESQ does (docs/perceptual.md). JSON adds\n"
+            "its parts: nsim (0..1, 1 identical), disturbance and added (0 identical;\n"
+            "added counts only energy TEST adds) and perceptual_gain_db (the level match\n"
+            "applied to TEST). n/a (null in JSON) marks an undefined measure, e.g. a\n"
+            "silent reference or test.\n"
             "\n"
             "Exit status: 0, or 1 when --min-corr is not met (or the correlation is\n"
             "undefined), or 2 on bad usage or an unreadable file.\n",
             DEFAULT_MAX_LAG_US / 1000, TRACK_QUIET_DBFS, METRICS_SSNR_LO_DB, METRICS_SSNR_HI_DB,
-            METRICS_SILENCE_DBFS);
+            METRICS_SILENCE_DBFS, PERCEPTUAL_MOS_MAX);
 }
 
 struct options {
@@ -348,6 +354,9 @@ int main(int argc, char **argv)
         metrics_segmental_snr_db(r, t, n, METRICS_SEG_LEN, METRICS_SSNR_LO_DB, METRICS_SSNR_HI_DB);
     double lsd = metrics_log_spectral_distance_db(r, t, n, METRICS_SEG_LEN);
     double lag_ms = lag * 1000.0 / SOUNDFILE_RATE;
+    /* On the same aligned overlap: NAN fields when it cannot be scored. */
+    perceptual_result pq;
+    perceptual_score(r, n, t, n, &pq);
 
     if (o.json) {
         printf("{\"ref\":");
@@ -364,6 +373,11 @@ int main(int argc, char **argv)
         json_number("snr_db", snr, "%.3f");
         json_number("segsnr_db", ssnr, "%.3f");
         json_number("lsd_db", lsd, "%.3f");
+        json_number("mos", pq.mos, "%.3f");
+        json_number("nsim", pq.nsim, "%.4f");
+        json_number("disturbance", pq.disturbance, "%.3f");
+        json_number("added", pq.added, "%.3f");
+        json_number("perceptual_gain_db", pq.gain_db, "%.2f");
         if (o.track_us > 0)
             print_track(ref, ref_len, test, test_len,
                         (size_t)(o.track_us * SOUNDFILE_RATE / 1000000), max_lag, true);
@@ -374,6 +388,7 @@ int main(int argc, char **argv)
         human_number("snr", snr, "%.2f", " dB");
         human_number("segsnr", ssnr, "%.2f", " dB");
         human_number("lsd", lsd, "%.2f", " dB");
+        human_number("mos", pq.mos, "%.2f", "");
         printf("  ref %zu (%.3f s)  test %zu (%.3f s)  overlap %zu\n", ref_len,
                (double)ref_len / SOUNDFILE_RATE, test_len, (double)test_len / SOUNDFILE_RATE, n);
         if (o.track_us > 0)

@@ -62,6 +62,12 @@ typedef struct result {
 static float *audio;
 static long audio_len;
 static int frame_samples = 960; /* 20 ms unless --frame */
+/* --write-dir: where every output of the table goes as a WAV (NULL: none) */
+static const char *write_dir;
+/* where each clip starts in AUDIO, for clips.csv */
+static long clip_start[MAX_CLIPS], clip_len[MAX_CLIPS];
+static const char *clip_name[MAX_CLIPS];
+static int clip_count;
 
 static double cpu_now(void)
 {
@@ -83,12 +89,18 @@ static int load_clips(const char *dir, const char **names, int count)
             return -1;
         }
         long got;
+        clip_start[clip_count] = audio_len;
+        clip_name[clip_count] = names[i];
         while (audio_len < cap &&
                (got = soundfile_reader_read(r, audio + audio_len, cap - audio_len)) > 0)
             audio_len += got;
         soundfile_reader_close(r);
+        clip_len[clip_count] = audio_len - clip_start[clip_count];
+        clip_count++;
     }
     audio_len -= audio_len % frame_samples;
+    if (clip_count > 0 && clip_start[clip_count - 1] + clip_len[clip_count - 1] > audio_len)
+        clip_len[clip_count - 1] = audio_len - clip_start[clip_count - 1];
     return 0;
 }
 
@@ -276,6 +288,47 @@ static double pct(uint64_t part, uint64_t whole)
     return whole ? 100.0 * part / whole : 0;
 }
 
+/* --write-dir: writes PCM (AUDIO_LEN samples) as DIR/NAME.wav. The outputs
+ * are placed by timestamp, so each lines up with ref.wav sample for sample
+ * (apart from the codec's own delay) and clips.csv splits all of them. */
+static void write_wav(const char *name, const float *pcm)
+{
+    char path[1024], err[256];
+    snprintf(path, sizeof path, "%s/%s.wav", write_dir, name);
+    soundfile_writer *w = soundfile_writer_open(path, 1, err, sizeof err);
+    if (!w || soundfile_writer_write(w, pcm, audio_len) != 0 || soundfile_writer_close(w) != 0) {
+        fprintf(stderr, "lossbench: %s: %s\n", path, w ? "write error" : err);
+        exit(1);
+    }
+}
+
+/* The reference (the input) and where each clip lies in it. */
+static void write_reference(void)
+{
+    write_wav("ref", audio);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/clips.csv", write_dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "lossbench: cannot create %s\n", path);
+        exit(1);
+    }
+    fprintf(f, "clip,start_sample,samples\n");
+    for (int i = 0; i < clip_count; i++)
+        fprintf(f, "%s,%ld,%ld\n", clip_name[i], clip_start[i], clip_len[i]);
+    fclose(f);
+}
+
+/* A file name for a table cell: "d2_lbrr0_GE20b3" (spaces and %% dropped). */
+static void cell_name(char *out, size_t size, int depth, int lbrr, const char *loss)
+{
+    int n = snprintf(out, size, "d%d_lbrr%d_", depth, lbrr);
+    for (const char *p = loss; *p && n > 0 && (size_t)n + 1 < size; p++)
+        if (*p != ' ' && *p != '%')
+            out[n++] = *p;
+    out[n] = 0;
+}
+
 static void table(uint64_t seed, int copy_bitrate, FILE *csv)
 {
     static const loss_case cases[] = {
@@ -324,6 +377,11 @@ static void table(uint64_t seed, int copy_bitrate, FILE *csv)
             for (int c = 0; c < ncases; c++) {
                 const loss_case *lc = &cases[c];
                 result r = run(&e, lc, depth, seed, RX_COPY_MAIN_DECODER);
+                if (write_dir) {
+                    char name[64];
+                    cell_name(name, sizeof name, depth, lbrr, lc->name);
+                    write_wav(name, r.out);
+                }
                 measure(&r, clean16, n16);
                 double ideal = depth ? 100.0 * (1 - pow(lc->rate, depth)) : 0;
                 double cpu = 100.0 * (e.encode_cpu_s + r.decode_cpu_s) / audio_s;
@@ -521,7 +579,8 @@ static void study_coverage(void)
 
 static void usage(void)
 {
-    printf("Usage: lossbench [--data DIR] [--seed N] [--copy-bitrate R] [--csv FILE]\n"
+    printf("Usage: lossbench [--data DIR] [--seed N] [--copy-bitrate R] [--csv FILE] [--write-dir "
+           "DIR]\n"
            "                 [--study table|copy-decoding|copy-bitrate|spread|coverage]\n"
            "Runs the real sender and receiver media code in simulated time over seeded\n"
            "loss patterns and prints a markdown table.\n"
@@ -532,7 +591,11 @@ static void usage(void)
            "  --study S          table (default), copy-decoding, copy-bitrate, spread or\n"
            "                     coverage\n"
            "  --voip             primary in Opus's VoIP application (default: audio)\n"
-           "  --frame MS         frame length (default 20; 2.5 and 5 use restricted low delay)\n");
+           "  --frame MS         frame length (default 20; 2.5 and 5 use restricted low delay)\n"
+           "  --write-dir DIR    (table) also write each output as DIR/dDEPTH_lbrrL_LOSS.wav\n"
+           "                     (e.g. d2_lbrr0_B20.wav; B0 is the loss-free output), the\n"
+           "                     input as DIR/ref.wav and where each clip lies in it as\n"
+           "                     DIR/clips.csv, for listening or perceptual scoring\n");
 }
 
 int main(int argc, char **argv)
@@ -553,6 +616,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"voip", no_argument, NULL, 'v'},
         {"frame", required_argument, NULL, 'f'},
+        {"write-dir", required_argument, NULL, 'w'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -587,6 +651,9 @@ int main(int argc, char **argv)
             frame_samples = (int)(us * 48 / 1000);
             break;
         }
+        case 'w':
+            write_dir = optarg;
+            break;
         case 'h':
             usage();
             return 0;
@@ -612,6 +679,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "lossbench: cannot create %s\n", csv_path);
         return 2;
     }
+    if (write_dir && strcmp(study, "table") != 0)
+        return cli_usage_error("lossbench", "--write-dir goes with --study table only");
+    if (write_dir)
+        write_reference();
     if (strcmp(study, "table") == 0)
         table((uint64_t)seed, copy_bitrate, csv);
     else if (strcmp(study, "copy-decoding") == 0)
