@@ -24,6 +24,9 @@ expect_usage_error "sender bad bitrate" "--bitrate" "$SENDER" --to 127.0.0.1:$po
 expect_usage_error "sender bad channels" "--channels" "$SENDER" --to 127.0.0.1:$port --input "$clip" -c 3
 expect_usage_error "sender bad redundancy" "--redundancy" "$SENDER" --to 127.0.0.1:$port --input "$clip" -r 9
 expect_usage_error "sender repeated copy offsets" "--redundancy-offsets" "$SENDER" --to 127.0.0.1:$port --input "$clip" --redundancy-offsets 1,1
+expect_usage_error "sender copy bitrate too low" "--redundancy-bitrate" "$SENDER" --to 127.0.0.1:$port --input "$clip" --redundancy-bitrate 16k,2k
+expect_usage_error "sender more copy bitrates than copies" "--redundancy-bitrate" "$SENDER" --to 127.0.0.1:$port --input "$clip" --redundancy-bitrate 16k,12k,8k
+expect_usage_error "sender bad copy band" "--redundancy-band" "$SENDER" --to 127.0.0.1:$port --input "$clip" --redundancy-band xb
 expect_usage_error "sender copy offset too far" "--redundancy-offsets" "$SENDER" --to 127.0.0.1:$port --input "$clip" --redundancy-offsets 2,9
 expect_usage_error "sender unknown option" "unknown option" "$SENDER" --to 127.0.0.1:$port --input "$clip" --bogus
 expect_usage_error "sender missing value" "needs a value" "$SENDER" --to 127.0.0.1:$port --input
@@ -59,8 +62,8 @@ sleep 0.3
 expect_usage_error "receiver port in use" "in use" "$RECEIVER" --listen $busy --output "$WORK/o.wav"
 
 # --help and --version succeed and print every default
-"$SENDER" --help | grep -q "default 32k" || fail "sender --help lacks defaults"
-"$RECEIVER" --help | grep -q "default 5004" || fail "receiver --help lacks defaults"
+grep -q "default 32k" <<< "$("$SENDER" --help)" || fail "sender --help lacks defaults"
+grep -q "default 5004" <<< "$("$RECEIVER" --help)" || fail "receiver --help lacks defaults"
 "$SENDER" --version | grep -q "sender" || fail "sender --version"
 "$RECEIVER" --version | grep -q "receiver" || fail "receiver --version"
 echo "all bad-input checks passed"

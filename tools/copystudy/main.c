@@ -43,6 +43,7 @@ static void usage(void)
            "      --fec                  Opus in-band FEC in the primary\n"
            "      --loss-percent N       loss told to the encoder\n"
            "      --application A        voip, audio, lowdelay\n"
+           "      --complexity N         0..10, primary and copies (default the sender's)\n"
            "Loss (netsim's model):\n"
            "      --loss P               Bernoulli, e.g. 10%%\n"
            "      --ge RATE,BURST        Gilbert-Elliott, e.g. 20%%,3\n"
@@ -173,6 +174,7 @@ int main(int argc, char **argv)
         OPT_SEED,
         OPT_OUT,
         OPT_LATENCY,
+        OPT_COMPLEXITY,
     };
     static const struct option longopts[] = {
         {"bitrate", required_argument, NULL, 'b'},
@@ -191,6 +193,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, NULL, OPT_SEED},
         {"out", required_argument, NULL, OPT_OUT},
         {"latency", required_argument, NULL, OPT_LATENCY},
+        {"complexity", required_argument, NULL, OPT_COMPLEXITY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -295,6 +298,11 @@ int main(int argc, char **argv)
             break;
         case OPT_OUT:
             out_dir = optarg;
+            break;
+        case OPT_COMPLEXITY:
+            if (cli_parse_int(optarg, 0, 10, &v) != 0)
+                return cli_usage_error("copystudy", "--complexity '%s'", optarg);
+            cfg.complexity = (int)v;
             break;
         case OPT_LATENCY:
             if (cli_parse_int(optarg, 1, 10000, &v) != 0)
