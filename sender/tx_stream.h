@@ -56,14 +56,14 @@ void tx_config_defaults(tx_config *cfg);
 
 /** How many frames back copy SLOT (0 .. redundancy-1, in the order of
  *  copy_offsets) is of, resolving automatic offsets: for frames of 10 ms
- *  and more 1 / 1, 3 / 1, 2, 4 for one, two, three copies; for 2.5 and
+ *  and more 1 / 1, 4 / 1, 2, 4 for one, two, three copies; for 2.5 and
  *  5 ms frames the adjacent ones. 0 for a slot beyond redundancy. */
 int tx_copy_offset(const tx_config *cfg, int slot);
 
 /** The bitrate of copy SLOT, bits per second, resolving automatic rates:
  *  copy_bitrates[SLOT], else redundancy_bitrate, else for frames of 10 ms
  *  and more a share of the primary's (one copy 7/8; two 1/2 and 3/8; three
- *  3/8, 1/4, 1/4; at least 6 kbps) and for 2.5 and 5 ms frames (CELT low
+ *  3/8, 1/4, 3/16; at least 6 kbps) and for 2.5 and 5 ms frames (CELT low
  *  delay, where a low-rate copy carries too little; docs/benchmarks.md)
  *  the primary's. At the primary's rate a copy is the primary packet. */
 int tx_copy_bitrate(const tx_config *cfg, int slot);

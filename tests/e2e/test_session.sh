@@ -26,7 +26,7 @@ cat "$WORK/tx.log" "$WORK/rx.log"
 
 tx_line=$(grep -E "^sender: streaming to 127\.0\.0\.1:$port \(session [0-9A-F]{16}, timeout 60 s\): " \
     "$WORK/tx.log") || fail "sender did not print the negotiated stream"
-[[ $tx_line == *"Opus PT 111, 48000 Hz, mono, 20.0 ms frames, 32 kbps, RED PT 63, 2 copies of frames 1, 3 back, 16 + 12 kbps wideband"* ]] ||
+[[ $tx_line == *"Opus PT 111, 48000 Hz, mono, 20.0 ms frames, 32 kbps, RED PT 63, 2 copies of frames 1, 4 back, 16 + 12 kbps wideband"* ]] ||
     fail "sender's stream line: $tx_line"
 session=$(sed -E 's/.*\(session ([0-9A-F]+),.*/\1/' <<< "$tx_line")
 rx_line=$(grep -E "^receiver: session $session from 127\.0\.0\.1:[0-9]+: " "$WORK/rx.log") ||

@@ -75,7 +75,7 @@ at_least() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(s
 run_gst clean "$port" "" ""
 at_least "$corr" 0.9 || fail "clean: GStreamer's output does not match the input (correlation $corr)"
 ((lag >= 0 && lag <= 1000)) || fail "clean: lag $lag samples"
-grep -q "2 copies of frames 1, 3 back" "$WORK/clean.tx.log" || fail "clean: sender not at redundancy 2"
+grep -q "2 copies of frames 1, 4 back" "$WORK/clean.tx.log" || fail "clean: sender not at redundancy 2"
 
 # --- 2. 20 % loss through netsim, with and without RED. do-lost and plc make
 # GStreamer conceal what no copy covers (without them those frames are

@@ -192,12 +192,12 @@ static void test_copies_waited_for_only_after_loss(void **state)
     assert_int_equal(o.stats.frames_primary, 100);
     assert_true(o.stats.target_delay_ms <= 20.0 + 1e-9);
     /* after one loss: the oldest copy (the default copies are of frames 1
-     * and 3 back: three frames) and the margin */
+     * and 4 back: four frames) and the margin */
     order[30] = -1;
     o = deliver(order, 100, 960, 0);
     assert_int_equal(o.stats.frames_plc, 1);
-    assert_int_equal(o.stats.copy_distance, 3);
-    assert_true(o.stats.target_delay_ms >= 60.0 && o.stats.target_delay_ms <= 65.0);
+    assert_int_equal(o.stats.copy_distance, 4);
+    assert_true(o.stats.target_delay_ms >= 80.0 && o.stats.target_delay_ms <= 85.0);
 }
 
 static void test_copy_stream_decoder(void **state)

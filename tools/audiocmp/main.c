@@ -48,6 +48,8 @@ static void usage(FILE *f)
             "                    piece, clicks further apart than the largest lag) gives one\n"
             "                    sharp lag per click. Pieces below %d dBFS are skipped\n"
             "  --json            one JSON object instead of the human line\n"
+            "  --mos             only the perceptual score, a number on a line (for scripts\n"
+            "                    that average it: tools/copystudy/study.sh)\n"
             "  -h, --help        this text\n"
             "  -V, --version     version\n"
             "\n"
@@ -71,11 +73,11 @@ static void usage(FILE *f)
 struct options {
     const char *ref_path, *test_path;
     int64_t max_lag_us, skip_us, track_us;
-    bool have_min_corr, json;
+    bool have_min_corr, json, mos_only;
     double min_corr;
 };
 
-enum { OPT_MAX_LAG = 256, OPT_SKIP, OPT_MIN_CORR, OPT_JSON, OPT_TRACK };
+enum { OPT_MAX_LAG = 256, OPT_SKIP, OPT_MIN_CORR, OPT_JSON, OPT_TRACK, OPT_MOS };
 
 /* Returns -1 to go on, or an exit status (0 after --help/--version). */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -85,6 +87,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"skip-ms", required_argument, NULL, OPT_SKIP},
         {"min-corr", required_argument, NULL, OPT_MIN_CORR},
         {"json", no_argument, NULL, OPT_JSON},
+        {"mos", no_argument, NULL, OPT_MOS},
         {"track-ms", required_argument, NULL, OPT_TRACK},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -118,6 +121,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->have_min_corr = true;
             break;
         }
+        case OPT_MOS:
+            o->mos_only = true;
+            break;
         case OPT_JSON:
             o->json = true;
             break;
@@ -358,7 +364,12 @@ int main(int argc, char **argv)
     perceptual_result pq;
     perceptual_score(r, n, t, n, &pq);
 
-    if (o.json) {
+    if (o.mos_only) {
+        if (isnan(pq.mos))
+            printf("n/a\n");
+        else
+            printf("%.3f\n", pq.mos);
+    } else if (o.json) {
         printf("{\"ref\":");
         json_string(o.ref_path);
         printf(",\"test\":");

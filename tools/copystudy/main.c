@@ -39,7 +39,7 @@ static void usage(void)
            "      --redundancy-offsets L which earlier frames, e.g. 1,3\n"
            "      --copy-bitrates L      per copy, in the order of the offsets, e.g. 24k,8k\n"
            "      --copy-primary-state   code copies from the primary encoder's state\n"
-           "      --copy-bandwidth B     nb, mb, wb, swb, fb: forced on the copies\n"
+           "      --copy-bandwidth B     nb, mb, wb, swb, fb, or opus (Opus's choice)\n"
            "      --fec                  Opus in-band FEC in the primary\n"
            "      --loss-percent N       loss told to the encoder\n"
            "      --application A        voip, audio, lowdelay\n"
@@ -243,12 +243,12 @@ int main(int argc, char **argv)
             cfg.copy_primary_state = true;
             break;
         case OPT_COPY_BW: {
-            static const char *names[] = {"nb", "mb", "wb", "swb", "fb"};
+            static const char *names[] = {"nb", "mb", "wb", "swb", "fb", "opus"};
             static const int bws[] = {OPUS_BANDWIDTH_NARROWBAND, OPUS_BANDWIDTH_MEDIUMBAND,
-                                      OPUS_BANDWIDTH_WIDEBAND, OPUS_BANDWIDTH_SUPERWIDEBAND,
-                                      OPUS_BANDWIDTH_FULLBAND};
+                                      OPUS_BANDWIDTH_WIDEBAND,   OPUS_BANDWIDTH_SUPERWIDEBAND,
+                                      OPUS_BANDWIDTH_FULLBAND,   OPUS_AUTO};
             cfg.copy_bandwidth = 0;
-            for (int i = 0; i < 5; i++)
+            for (int i = 0; i < 6; i++)
                 if (strcmp(optarg, names[i]) == 0)
                     cfg.copy_bandwidth = bws[i];
             if (!cfg.copy_bandwidth)

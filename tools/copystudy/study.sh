@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     *) break ;;
     esac
 done
-[[ -n $score_cmd ]] || score_cmd="$build/tools/audiocmp/audiocmp --score-only"
+[[ -n $score_cmd ]] || score_cmd="$build/tools/audiocmp/audiocmp --mos"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 header="| variant | payload kbps |"
@@ -47,6 +47,11 @@ for spec in "$@"; do
             b=$(basename "${clip%.*}")
             echo "$clip $dir/$b.wav"
         done | xargs -P "$(nproc)" -n 2 $score_cmd >"$dir/scores"
+        # a score that could not be computed is a failure, not a zero
+        if grep -qv '^[0-9.]*$' "$dir/scores" || [[ $(wc -l <"$dir/scores") -ne ${#clips[@]} ]]; then
+            echo "study: $name at $cname: not every clip was scored" >&2
+            exit 1
+        fi
         scores+=("$(awk '{s+=$1; n++} END {printf "%.2f", s/n}' "$dir/scores")")
     done
     row="| $name | $kbps |"
