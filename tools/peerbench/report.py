@@ -224,7 +224,8 @@ def main():
     notes.append(f"Means over {len(clips)} clips ({', '.join(os.path.basename(c) for c in clips)}); "
                  f"frame counts are sums over the clips. netsim seed {meta.get('seed')} + clip index, "
                  "the same for every system and condition. Wall time of the sessions: "
-                 f"{meta.get('wall_s')} s, {meta.get('jobs')} at once.")
+                 f"{meta.get('wall_s')} s, {meta.get('jobs')} at once (niceness {meta.get('nice')}; load average "
+                 f"before {meta.get('load', ['?'])[0]}, after {meta.get('load', ['?', '?'])[-1]}).")
     notes.append("Scores: audiocmp against the input clip (MOS: audiocmp's perceptual score, n/a when "
                  "its JSON has no \"mos\"); corr, SNR, seg. SNR and LSD are waveform measures."
                  + (f" PESQ: `{os.path.basename(meta['pesq'].split()[0])} REF OUT`." if have_pesq else ""))
