@@ -5,7 +5,9 @@
 # through netsim's TCP relay), every output is scored against its input, and
 # one markdown table (and a CSV) is printed. See --help.
 set -euo pipefail
-
+# The whole script is one compound command, read before it runs: editing
+# the file during a run cannot change what the run does next.
+{
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
@@ -50,8 +52,10 @@ Options:
                        as root, else 0): real-time sessions on a busy machine
                        get their packets out and decoded on time
   --build DIR          the build directory (default build/)
-  --plot FILE          also draw the scores against the condition (PNG,
-                       needs gnuplot: scripts/setup.sh --bench)
+  --audiocmp PATH      the audiocmp that scores (default: the build's)
+  --plot FILE          draw the scores against the condition into FILE (PNG,
+                       needs gnuplot: scripts/setup.sh --bench; default:
+                       peerbench.png in --out, none without --out)
   -h, --help           this text
 
 Measured per session: the audiocmp scores (mos when audiocmp reports it,
@@ -69,6 +73,7 @@ EOF
 die() { echo "peerbench: $*" >&2; exit 2; }
 
 build=$root/build
+audiocmp=
 out_dir=
 clips=()
 seed=1
@@ -111,6 +116,7 @@ while (($#)); do
         --pesq) [[ $# -ge 2 ]] || die "--pesq CMD"; pesq=$2; shift 2 ;;
         --nice) [[ ${2:-} =~ ^-?[0-9]+$ ]] || die "--nice N"; nice_level=$2; shift 2 ;;
         --build) [[ $# -ge 2 ]] || die "--build DIR"; build=$2; shift 2 ;;
+        --audiocmp) [[ $# -ge 2 ]] || die "--audiocmp PATH"; audiocmp=$2; shift 2 ;;
         --plot) [[ $# -ge 2 ]] || die "--plot FILE.png"; plot=$2; shift 2 ;;
         *) die "unknown option '$1' (try --help)" ;;
     esac
@@ -145,7 +151,7 @@ fi
 SENDER=$build/sender/sender
 RECEIVER=$build/receiver/receiver
 NETSIM=$build/tools/netsim/netsim
-AUDIOCMP=$build/tools/audiocmp/audiocmp
+AUDIOCMP=${audiocmp:-$build/tools/audiocmp/audiocmp}
 for b in "$SENDER" "$RECEIVER" "$NETSIM" "$AUDIOCMP"; do
     [[ -x $b ]] || die "$b is missing: cmake -S $root -B $build && cmake --build $build -j2"
 done
@@ -419,18 +425,22 @@ groups=()
 
 # --- the table
 meta=$out_dir/meta.json
-python3 - "$meta" "$wall" "$jobs" "$seed" "$pesq" "$nice_level" "$out_dir" "${clips[@]}" <<'PY'
+python3 - "$meta" "$wall" "$jobs" "$seed" "$pesq" "$nice_level" "$out_dir" \
+    "$(IFS=,; echo "${cond_names[*]}")" "${clips[@]}" <<'PY'
 import json, sys
-meta, wall, jobs, seed, pesq, nice, out, *clips = sys.argv[1:]
+meta, wall, jobs, seed, pesq, nice, out, conds, *clips = sys.argv[1:]
 load = [open(f"{out}/load-{w}").read().split("load average:")[-1].strip() for w in ("before", "after")]
 json.dump({"wall_s": float(wall), "jobs": int(jobs), "seed": int(seed), "pesq": pesq,
-           "nice": int(nice), "load": load, "clips": clips}, open(meta, "w"))
+           "nice": int(nice), "load": load, "conditions": conds, "clips": clips}, open(meta, "w"))
 PY
 sysdesc=$out_dir/systems.txt
 : >"$sysdesc"
 for s in "${sys_names[@]}"; do printf '%s\t%s\n' "$s" "${sys_args[$s]:-}" >>"$sysdesc"; done
+plot_opt=()
+if [[ -n $plot ]]; then plot_opt=(--plot "$plot"); elif ((!keep)); then plot_opt=(--no-plot); fi
 rc=0
 python3 "$here/report.py" --dir "$out_dir" --systems "$sysdesc" \
-    --conditions "$(IFS=,; echo "${cond_names[*]}")" ${plot:+--plot "$plot"} || rc=$?
+    --conditions "$(IFS=,; echo "${cond_names[*]}")" "${plot_opt[@]}" || rc=$?
 ((keep)) && echo "peerbench: kept $out_dir (peerbench.md, peerbench.csv, sessions.csv, sessions/)" >&2
 exit "$rc"
+}

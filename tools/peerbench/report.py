@@ -5,7 +5,8 @@ means over the clips (per system x condition) with its notes, and writes
 peerbench.md, peerbench.csv (that table), sessions.csv (every session) and,
 with gnuplot, a plot of the scores against the condition.
 
-Usage: report.py --dir OUT --systems SYSTEMS.txt --conditions c1,c2,... [--plot FILE.png]"""
+Usage: report.py --dir OUT --systems SYSTEMS.txt --conditions c1,c2,... [--plot FILE.png | --no-plot]
+(peerbench.sh leaves SYSTEMS.txt as systems.txt and the conditions in meta.json in OUT)"""
 import argparse
 import csv
 import json
@@ -163,6 +164,7 @@ def main():
     ap.add_argument("--systems", required=True)
     ap.add_argument("--conditions", required=True)
     ap.add_argument("--plot")
+    ap.add_argument("--no-plot", action="store_true")
     a = ap.parse_args()
     systems = []
     for ln in open(a.systems):
@@ -257,13 +259,21 @@ def main():
                    + "; ".join(f"{r['clip']}/{r['condition']}/{r['system']}: span x{r['span_over_media']:.3f}, "
                                f"{r['gaps_under_quarter_frame']} bursts" for r in pace[:12]))
     else:
-        worst = max((r["max_off_grid_ms"] or 0 for r in rows if r["status"] == "ok"), default=0)
-        odd.append(f"pacing: every sender sent one packet per frame in real time (send span within 2 % "
-                   f"of packets x frame; largest distance of a packet from its grid {worst:.1f} ms)")
+        worst = {}
+        for r in rows:
+            if r["status"] == "ok" and r["max_off_grid_ms"] is not None:
+                fam = "GStreamer" if r["system"] in GST_DISTANCE else "ours"
+                worst[fam] = max(worst.get(fam, 0), r["max_off_grid_ms"])
+        odd.append("pacing: every sender sent one packet per frame in real time (send span within 2 % "
+                   "of packets x frame); the largest distance of a packet from its 20 ms grid: " +
+                   ", ".join(f"{k} {v:.1f} ms" for k, v in sorted(worst.items())))
     lenodd = [r for r in rows if r["status"] == "ok" and r["len_unexplained_ms"] is not None and
               abs(r["len_unexplained_ms"]) > 25]
     if lenodd:
-        odd.append("output length off by more than a frame beyond a lost tail: " + "; ".join(
+        odd.append("output length off by more than a frame beyond a lost tail (+: longer than the "
+                   "input; a constant lead at the start shows as alignment lag, frames missing in the "
+                   "middle shift the rest of the file, which the waveform scores then see misaligned): "
+                   + "; ".join(
             f"{r['clip']}/{r['condition']}/{r['system']}: {r['len_unexplained_ms']:+.0f} ms"
             for r in lenodd[:12]) + (" ..." if len(lenodd) > 12 else ""))
     else:
@@ -285,6 +295,7 @@ def main():
         md.append("- systems: " + "; ".join(sysnotes))
     text = "\n".join(md) + "\n"
     sys.stdout.write(text)
+    sys.stdout.flush()
     with open(os.path.join(a.dir, "peerbench.md"), "w") as f:
         f.write(text)
     with open(os.path.join(a.dir, "peerbench.csv"), "w", newline="") as f:
@@ -297,7 +308,7 @@ def main():
 
     # the plot: each score (MOS / PESQ when present, seg. SNR) against the condition
     plot = a.plot or os.path.join(a.dir, "peerbench.png")
-    if shutil.which("gnuplot"):
+    if not a.no_plot and shutil.which("gnuplot"):
         panels = ([("mos", "MOS (audiocmp)")] if have_mos else []) + (
             [("pesq", "PESQ")] if have_pesq else []) + [("segsnr", "seg. SNR, dB")]
         dat = os.path.join(a.dir, "plot.dat")
