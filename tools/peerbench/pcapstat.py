@@ -84,7 +84,10 @@ def main():
         out["gap_median_ms"] = statistics.median(gaps) * 1e3
         out["gap_max_ms"] = max(gaps) * 1e3
         t0 = times[1]
-        out["max_off_grid_ms"] = max(abs(t - (t0 + (k - 1) * frame)) for k, t in enumerate(times) if k >= 1) * 1e3
+        off = [t - (t0 + (k - 1) * frame) for k, t in enumerate(times) if k >= 1]
+        out["max_off_grid_ms"] = max(abs(x) for x in off) * 1e3
+        # packets that left more than 10 ms behind the line (a stalled sender)
+        out["behind_10ms"] = sum(1 for x in off if x - min(off) > 0.010)
         # bursts: gaps under a quarter frame (a sender that is not paced sends back to back)
         out["gaps_under_quarter_frame"] = sum(1 for g in gaps if g < frame / 4)
         media = n * frame

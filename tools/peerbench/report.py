@@ -101,7 +101,7 @@ def session_row(d, name):
     r["pesq"] = last_number(os.path.join(d, "pesq.txt"))
     pc = read_json(os.path.join(d, "pcap.json")) or {}
     for k in ("packets", "payload_kbps", "wire_kbps", "span_over_media", "max_off_grid_ms",
-              "gap_max_ms", "gaps_under_quarter_frame", "frame_s"):
+              "behind_10ms", "gap_max_ms", "gaps_under_quarter_frame", "frame_s"):
         r[k] = pc.get(k)
     ns = read_json(os.path.join(d, "netsim.json")) or {}
     fw = ns.get("forward", {})
@@ -113,11 +113,14 @@ def session_row(d, name):
                 dropped.add(int(ln.split()[0]))
     except OSError:
         pass
-    r["tail_lost"] = 0
+    r["head_lost"] = r["tail_lost"] = 0
     if r["netsim_in"]:
         k = r["netsim_in"] - 1
         while k >= 0 and k in dropped:
             r["tail_lost"], k = r["tail_lost"] + 1, k - 1
+        k = 0
+        while k < r["netsim_in"] and k in dropped:
+            r["head_lost"], k = r["head_lost"] + 1, k + 1
     if sysname in GST_DISTANCE:
         r["delay_ms"] = GST_LATENCY_MS
         lbrr = sysname != "gst-plc"
@@ -132,11 +135,14 @@ def session_row(d, name):
         for k in ("frames_primary", "frames_red", "frames_fec", "frames_plc", "packets_late"):
             r[k] = st.get(k)
         r["frames_source"] = "receiver"
-    # the output's length against the input's, beyond what a lost tail explains
+    # the output's length against the input's, beyond what lost packets at
+    # the start and end explain (neither receiver can play those, though
+    # copies in the first packet that arrived can rebuild some of the head)
     if r["ref_samples"] and r["out_samples"] and r.get("frame_s"):
         diff = (r["out_samples"] - r["ref_samples"]) / 48.0
+        edge = (r["head_lost"] + r["tail_lost"]) * r["frame_s"] * 1e3
         r["len_diff_ms"] = round(diff, 1)
-        r["len_unexplained_ms"] = round(diff + r["tail_lost"] * r["frame_s"] * 1e3, 1)
+        r["len_unexplained_ms"] = round(diff if diff > 0 else min(0.0, diff + edge), 1)
     else:
         r["len_diff_ms"] = r["len_unexplained_ms"] = None
     return r
@@ -179,8 +185,9 @@ def main():
     fields = ["clip", "condition", "system", "status", "mos", "pesq", "corr", "snr", "segsnr", "lsd",
               "payload_kbps", "wire_kbps", "delay_ms", "frames_source", "frames_primary", "frames_red",
               "frames_fec", "frames_plc", "packets_late", "packets", "netsim_in", "netsim_dropped",
-              "tail_lost", "lag_ms", "ref_samples", "out_samples", "len_diff_ms", "len_unexplained_ms",
-              "span_over_media", "max_off_grid_ms", "gap_max_ms", "gaps_under_quarter_frame"]
+              "head_lost", "tail_lost", "lag_ms", "ref_samples", "out_samples", "len_diff_ms", "len_unexplained_ms",
+              "span_over_media", "max_off_grid_ms", "behind_10ms", "gap_max_ms",
+              "gaps_under_quarter_frame"]
     with open(os.path.join(a.dir, "sessions.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
@@ -254,30 +261,34 @@ def main():
     pace = [r for r in rows if r["status"] == "ok" and r["span_over_media"] is not None and
             (abs(r["span_over_media"] - 1) > 0.02 or
              (r["gaps_under_quarter_frame"] or 0) > 0.01 * (r["packets"] or 1))]
-    if pace:
-        odd.append("pacing off (send span vs packets x frame beyond 2 %, or > 1 % back-to-back packets): "
-                   + "; ".join(f"{r['clip']}/{r['condition']}/{r['system']}: span x{r['span_over_media']:.3f}, "
-                               f"{r['gaps_under_quarter_frame']} bursts" for r in pace[:12]))
-    else:
-        worst = {}
-        for r in rows:
-            if r["status"] == "ok" and r["max_off_grid_ms"] is not None:
-                fam = "GStreamer" if r["system"] in GST_DISTANCE else "ours"
-                worst[fam] = max(worst.get(fam, 0), r["max_off_grid_ms"])
-        odd.append("pacing: every sender sent one packet per frame in real time (send span within 2 % "
-                   "of packets x frame); the largest distance of a packet from its 20 ms grid: " +
-                   ", ".join(f"{k} {v:.1f} ms" for k, v in sorted(worst.items())))
+    worst, behind, sent = {}, {}, {}
+    for r in rows:
+        if r["status"] == "ok" and r["max_off_grid_ms"] is not None:
+            fam = "GStreamer" if r["system"] in GST_DISTANCE else "ours"
+            worst[fam] = max(worst.get(fam, 0), r["max_off_grid_ms"])
+            behind[fam] = behind.get(fam, 0) + (r["behind_10ms"] or 0)
+            sent[fam] = sent.get(fam, 0) + (r["packets"] or 0)
+    odd.append(("pacing: every sender sent one packet per frame in real time (send span within 2 % "
+                "of packets x frame, < 1 % of packets back to back)" if not pace else
+                "pacing off (send span vs packets x frame beyond 2 %, or > 1 % of packets back to "
+                "back) in: " + "; ".join(
+                    f"{r['clip']}/{r['condition']}/{r['system']}: span x{r['span_over_media']:.3f}, "
+                    f"{r['gaps_under_quarter_frame']} back to back" for r in pace[:12]))
+               + "; packets that left more than 10 ms behind the grid, and the largest distance "
+               "from it: " + ", ".join(f"{k} {behind[k]} of {sent[k]}, {worst[k]:.1f} ms" for k in sorted(worst)))
     lenodd = [r for r in rows if r["status"] == "ok" and r["len_unexplained_ms"] is not None and
               abs(r["len_unexplained_ms"]) > 25]
     if lenodd:
-        odd.append("output length off by more than a frame beyond a lost tail (+: longer than the "
+        odd.append("output length off by more than a frame beyond lost packets at the start and end "
+                   "(+: longer than the "
                    "input; a constant lead at the start shows as alignment lag, frames missing in the "
                    "middle shift the rest of the file, which the waveform scores then see misaligned): "
                    + "; ".join(
             f"{r['clip']}/{r['condition']}/{r['system']}: {r['len_unexplained_ms']:+.0f} ms"
             for r in lenodd[:12]) + (" ..." if len(lenodd) > 12 else ""))
     else:
-        odd.append("output length: every output is as long as its input within a frame (after a lost tail)")
+        odd.append("output length: every output is as long as its input within a frame (less lost "
+                   "packets at the start and end)")
     lags = {}
     for r in rows:
         if r["status"] == "ok" and r["lag_ms"] is not None:
