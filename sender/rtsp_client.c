@@ -115,8 +115,12 @@ static void fail_and_retry_why(rtsp_client *c, int64_t now, const char *problem,
     c->out_len = 0;
     if (strcmp(problem, c->last_problem) != 0) {
         char text[RTSP_CLIENT_TEXT_MAX];
-        snprintf(text, sizeof text, "%s; retrying in %.2g s (backoff doubling up to %.0f s)",
-                 problem, (double)c->backoff_ns / 1e9, (double)RTSP_CLIENT_BACKOFF_MAX_NS / 1e9);
+        /* A problem too long for the notice is cut short (the notice is
+         * for a person); the precision bounds it so that the rest always
+         * fits, which gcc -O3 checks. */
+        snprintf(text, sizeof text, "%.*s; retrying in %.2g s (backoff doubling up to %d s)",
+                 (int)sizeof text - 72, problem, (double)c->backoff_ns / 1e9,
+                 (int)(RTSP_CLIENT_BACKOFF_MAX_NS / 1000000000));
         push_event(c, RTSP_CLIENT_EV_NOTICE, 0, text);
         snprintf(c->last_problem, sizeof c->last_problem, "%s", problem);
     }
