@@ -260,6 +260,9 @@ static int parse_options(int argc, char **argv, options *opt)
     /* A sound card has a clock of its own, which the playout follows; a
      * file gets the sender's timeline sample for sample. */
     opt->rx.adaptive_rate = opt->to_device;
+    /* Nobody listens to a file live: a frame late by up to half a second is
+     * waited for and played, not concealed (rx_config.late_hold_ns). */
+    opt->rx.late_hold_ns = opt->to_device ? 0 : RX_FILE_LATE_HOLD_NS;
     if (opt->sdp_path) {
         if (opt->mode == MODE_PLAIN)
             return cli_usage_error(program, "--sdp and --no-control: choose one");
@@ -474,6 +477,8 @@ static void add_counters(rx_stats *into, const rx_stats *from)
     into->copies_received += from->copies_received;
     into->copies_used += from->copies_used;
     into->restarts += from->restarts;
+    into->frames_quickened += from->frames_quickened;
+    into->delay_jumps += from->delay_jumps;
 }
 
 /* Counters over the receiver's life: the ended sessions plus the current
