@@ -587,6 +587,8 @@ static void session_start(receiver *r, int c)
         rtsp_server_end_session(r->srv, clock_now_ns(), "cannot decode");
         return;
     }
+    if (sess->has_rtp_start)
+        rx_stream_set_start(r->rx, sess->rtp_seq, sess->rtp_time);
     if (ensure_sink(r, rx_stream_channels(r->rx)) != 0) {
         r->failed = true;
         stop_requested = 1;
