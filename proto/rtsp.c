@@ -1054,6 +1054,49 @@ int rtsp_parse_session(const char *value, rtsp_session *out)
     return RTSP_OK;
 }
 
+/* ---- RTP-Info ---- */
+
+int rtsp_parse_rtp_info(const char *value, rtsp_rtp_info *out)
+{
+    if (!value || !out)
+        return RTSP_ERR_ARG;
+    memset(out, 0, sizeof *out);
+    /* The url may itself hold ';' only in theory (we and ffmpeg never put
+     * one there); parameters are split at ';' up to the first ','. */
+    const char *e = value;
+    while (*e && *e != ',') {
+        const char *ps = e;
+        while (*ps == ';' || text_is_blank(*ps))
+            ps++;
+        const char *pe = ps;
+        while (*pe && *pe != ';' && *pe != ',')
+            pe++;
+        const char *eq = memchr(ps, '=', (size_t)(pe - ps));
+        if (eq) {
+            const char *ns = ps, *ne = eq, *vs = eq + 1, *ve = pe;
+            text_trim_span(&ns, &ne);
+            text_trim_span(&vs, &ve);
+            if (text_span_is(ns, (size_t)(ne - ns), "seq")) {
+                int64_t v = parse_decimal(vs, (size_t)(ve - vs), 65535);
+                if (v < 0 || v > 65535)
+                    return RTSP_ERR_ARG;
+                out->seq = (uint16_t)v;
+                out->has_seq = true;
+            } else if (text_span_is(ns, (size_t)(ne - ns), "rtptime")) {
+                int64_t v = parse_decimal(vs, (size_t)(ve - vs), 4294967295LL);
+                if (v < 0 || v > 4294967295LL)
+                    return RTSP_ERR_ARG;
+                out->rtptime = (uint32_t)v;
+                out->has_rtptime = true;
+            }
+        }
+        if (pe == e)
+            break;
+        e = pe;
+    }
+    return RTSP_OK;
+}
+
 /* ---- URL ---- */
 
 int rtsp_parse_url(const char *url, rtsp_url *out)

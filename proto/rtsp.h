@@ -265,6 +265,21 @@ typedef struct rtsp_session {
  *  is not a number. Unknown parameters are ignored. */
 int rtsp_parse_session(const char *value, rtsp_session *out);
 
+/* ---- RTP-Info (RFC 2326 section 12.33) ---- */
+
+typedef struct rtsp_rtp_info {
+    bool has_seq;
+    uint16_t seq; /**< the first packet's sequence number */
+    bool has_rtptime;
+    uint32_t rtptime; /**< the first packet's RTP timestamp */
+} rtsp_rtp_info;
+
+/** Parses the first stream of "url=...;seq=N;rtptime=T[,url=...]" (one
+ *  stream is all we send; the url is not checked). Returns RTSP_OK with
+ *  what was given (either may be absent), or RTSP_ERR_ARG for a seq or
+ *  rtptime that is not a number in range. Unknown parameters are ignored. */
+int rtsp_parse_rtp_info(const char *value, rtsp_rtp_info *out);
+
 /* ---- URL (RFC 2326 section 3.2) ---- */
 
 typedef struct rtsp_url {

@@ -5,10 +5,22 @@
 
 #include "proto/defaults.h"
 
-/* Forgetting time constant of the jitter histogram: long enough that one
- * burst of late packets is remembered for a while (the delay does not dive
- * again at once), short enough to let a calm link shrink it. */
-#define FORGET_NS (5 * 1000000000LL)
+/* Forgetting time constant of the jitter histogram. A burst of n late
+ * packets keeps the 99th percentile up until their weight falls under 1 %
+ * of the rest: FORGET_NS * ln(n / (0.01 * packets per FORGET_NS)), so
+ * with 1 s a second of late packets (50 of 20 ms) is remembered 4 s, a
+ * single late packet under 1 s: the delay does not dive again at once, yet
+ * a one-off spike does not hold it up for long (5 s took 15 s). The
+ * steady state is the same with either: a 20 ms link with 20 ms of random
+ * jitter had no late packet in 6000 (tests/unit/test_playout.c). */
+#define FORGET_NS (1000 * 1000000LL)
+/* A second whose fastest packet was this much slower than the fastest of
+ * the window is a stall (every packet of it held up), not the path: it is
+ * left out of the line. A sender clock 500 ppm off moves the minima by
+ * 5 ms over the 10 s window, so drift stays in; a single stalled second
+ * in a least-squares line would tilt it and read the fastest transit tens
+ * of ms early for ten seconds, making the delay look that much longer. */
+#define STALL_NS (5 * 1000000LL)
 
 void delay_ctl_init(delay_ctl *c, int64_t frame_ns)
 {
@@ -47,7 +59,8 @@ int64_t delay_ctl_min_transit(const delay_ctl *c)
         return current_min;
     double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (int i = 0; i < DELAY_CTL_MIN_SPAN; i++) {
-        if (c->bucket_sec[i] <= current - DELAY_CTL_MIN_SPAN || c->bucket_sec[i] >= current)
+        if (c->bucket_sec[i] <= current - DELAY_CTL_MIN_SPAN || c->bucket_sec[i] >= current ||
+            c->bucket_min[i] > base + STALL_NS)
             continue;
         double x = (double)(c->bucket_sec[i] - current);
         double y = (double)(c->bucket_min[i] - base);

@@ -33,7 +33,7 @@ typedef struct delay_ctl {
 } delay_ctl;
 
 /** FRAME_NS is the packet spacing; the histogram forgets with a time
- *  constant of about 5 s of packets. */
+ *  constant of about 1 s of packets. */
 void delay_ctl_init(delay_ctl *c, int64_t frame_ns);
 
 /** A primary with extended timestamp TS_EXT (48 kHz) arrived at NOW_NS. */

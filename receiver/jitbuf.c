@@ -80,6 +80,15 @@ enum jb_put_result jb_put(jitbuf *jb, uint32_t ts, const uint8_t *data, size_t l
     return result;
 }
 
+void jb_set_start(jitbuf *jb, uint32_t ts)
+{
+    if (jb->started)
+        return;
+    jb->started = true;
+    jb->head = ((int64_t)1 << 32) + ts; /* as jb_put does for a first frame */
+    jb->end = jb->head;
+}
+
 /* Frees slots in [from, to): frames the head passed without playing, such
  * as a frame overlapped by a longer one, must not linger into the next lap. */
 static void clear_range(jitbuf *jb, int64_t from, int64_t to)

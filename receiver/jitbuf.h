@@ -76,6 +76,10 @@ void jb_reset(jitbuf *jb);
 enum jb_put_result jb_put(jitbuf *jb, uint32_t ts, const uint8_t *data, size_t len, int duration,
                           jb_source source);
 
+/** Before the first put: the stream starts at 32-bit timestamp TS (known
+ *  from elsewhere, e.g. the control channel), whatever frame comes first. */
+void jb_set_start(jitbuf *jb, uint32_t ts);
+
 /** Takes the frame at the play head and advances the head past it. Returns
  *  true with OUT filled when the frame is held; false with OUT->data NULL
  *  when it is missing, in which case the head advances by MISSING_DURATION

@@ -115,7 +115,9 @@ static void usage(void)
            "                              (default auto: the measured jitter's 99th\n"
            "                              percentile + 0.5 ms, at least a frame into a\n"
            "                              file, plus the frames the copies need once\n"
-           "                              loss has been seen)\n"
+           "                              loss has been seen); a file waits up to\n"
+           "                              500 ms for a late packet rather than conceal\n"
+           "                              its frame\n"
            "\n"
            "Display:\n"
            "      --stats FILE            JSON lines once a second and a final summary\n"
@@ -260,6 +262,9 @@ static int parse_options(int argc, char **argv, options *opt)
     /* A sound card has a clock of its own, which the playout follows; a
      * file gets the sender's timeline sample for sample. */
     opt->rx.adaptive_rate = opt->to_device;
+    /* Nobody listens to a file live: a frame late by up to half a second is
+     * waited for and played, not concealed (rx_config.late_hold_ns). */
+    opt->rx.late_hold_ns = opt->to_device ? 0 : RX_FILE_LATE_HOLD_NS;
     if (opt->sdp_path) {
         if (opt->mode == MODE_PLAIN)
             return cli_usage_error(program, "--sdp and --no-control: choose one");
@@ -474,6 +479,8 @@ static void add_counters(rx_stats *into, const rx_stats *from)
     into->copies_received += from->copies_received;
     into->copies_used += from->copies_used;
     into->restarts += from->restarts;
+    into->frames_quickened += from->frames_quickened;
+    into->delay_jumps += from->delay_jumps;
 }
 
 /* Counters over the receiver's life: the ended sessions plus the current
@@ -582,6 +589,8 @@ static void session_start(receiver *r, int c)
         rtsp_server_end_session(r->srv, clock_now_ns(), "cannot decode");
         return;
     }
+    if (sess->has_rtp_start)
+        rx_stream_set_start(r->rx, sess->rtp_seq, sess->rtp_time);
     if (ensure_sink(r, rx_stream_channels(r->rx)) != 0) {
         r->failed = true;
         stop_requested = 1;

@@ -292,6 +292,17 @@ static void on_record(rtsp_server *s, int c, int64_t now, const rtsp_message *m)
     reply(s, c, 200, NULL, m->cseq, h, 1);
     s->last_activity = now;
     if (s->stage != STAGE_RECORDING) {
+        /* Our sender announces where its stream starts (a RECORD
+         * extension of RFC 2326 12.33), so that lost first packets still
+         * count; ffmpeg does not, and a bad value is only not believed. */
+        rtsp_rtp_info info;
+        const char *value = rtsp_header(m, "RTP-Info");
+        s->session.has_rtp_start = value && rtsp_parse_rtp_info(value, &info) == RTSP_OK &&
+                                   info.has_seq && info.has_rtptime;
+        if (s->session.has_rtp_start) {
+            s->session.rtp_seq = info.seq;
+            s->session.rtp_time = info.rtptime;
+        }
         s->stage = STAGE_RECORDING;
         s->session.recording = true;
         push_event(s, RTSP_SERVER_EV_SESSION_START, c, NULL);

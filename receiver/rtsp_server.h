@@ -69,6 +69,9 @@ typedef struct rtsp_server_session {
                                            rewrite source ports, so it is not checked) */
     bool has_ssrc;                    /**< SSRC known: from SETUP, else the first packet */
     uint32_t ssrc;
+    bool has_rtp_start; /**< RECORD's RTP-Info gave the first packet's */
+    uint16_t rtp_seq;   /**< ... sequence number */
+    uint32_t rtp_time;  /**< ... and RTP timestamp (48 kHz) */
 } rtsp_server_session;
 
 /** Verdict on a media datagram. */

@@ -58,6 +58,32 @@
  * long enough that a stranger cannot cut into a live stream, short enough
  * that a restarted sender is heard again at once. */
 #define DEFAULT_SOURCE_HOLD_NS (250 * 1000000LL)
+/* Shrinking a delay that a spike of lateness left too long (live output).
+ * Steering within +-0.5 % takes 80 s to undo 400 ms; instead, frames that
+ * are quiet (a pause between words, silence) are played faster, up to
+ * RX_MAX_QUIET_RATE, through the same resampler: the waveform stays
+ * continuous (no sample is cut or repeated) and what changes pitch and
+ * tempo is background noise nobody hears. Frames with speech or music
+ * keep to the +-0.5 % of ordinary steering. Speech pauses every few
+ * seconds, so the excess goes within seconds; a signal that never pauses
+ * falls back to the slow steering.
+ * A frame is quiet when its level is QUIET_BELOW_PEAK_DB below the recent
+ * peak (speech's syllables lie within ~25 dB of it; room noise in a pause
+ * 35-60 dB below). The peak decays by PEAK_DECAY_DB_PER_S so that a
+ * louder passage does not mark a quieter one as silence for long, slowly
+ * enough that a pause of a few seconds is still judged against the speech
+ * around it. It starts at INITIAL_PEAK_DB, so digital silence before the
+ * first word is quiet. Only an excess above QUIET_START_NS is taken this
+ * way: below it the ordinary steering is fine and a steady link never
+ * sees a changed frame. */
+#define QUIET_BELOW_PEAK_DB 30.0
+#define PEAK_DECAY_DB_PER_S 3.0
+#define INITIAL_PEAK_DB     (-40.0)
+#define QUIET_START_NS      (2 * 1000000LL)
+/* A start announced by the control channel is believed only when the first
+ * packet lies within this many 48 kHz ticks after it (one second): further
+ * is not "the first packets were lost" but a stale or wrong announcement. */
+#define MAX_START_GAP_TICKS 48000
 
 struct rx_stream {
     rx_config cfg;
@@ -95,6 +121,14 @@ struct rx_stream {
     bool loss_seen;                 /* copies are waited for only once loss has been seen */
     bool lbrr_seen;                 /* the primaries carry in-band FEC for the frame before */
     int last_duration;              /* samples of the last frame, for concealment */
+    double peak_db;                 /* recent peak level of the output (quiet frames) */
+    int64_t played_delay_ns;        /* late_hold_ns: how long after its fastest arrival the
+                                       last frame was actually produced */
+
+    /* the stream's start as the control channel announced it */
+    bool start_known;
+    uint16_t start_seq;
+    uint32_t start_ts;
 
     /* RFC 3550 jitter, in 48 kHz ticks */
     bool have_transit;
@@ -232,6 +266,9 @@ void rx_stream_restart(rx_stream *rx)
     rx->loss_seen = false;
     rx->lbrr_seen = false;
     rx->last_duration = 960;
+    rx->peak_db = INITIAL_PEAK_DB;
+    rx->played_delay_ns = 0;
+    rx->start_known = false;
     rx->have_transit = false;
     rx->jitter = 0;
 }
@@ -285,6 +322,14 @@ static void steer(rx_stream *rx)
     int frame = rx->stats.frame_samples > 0 ? rx->stats.frame_samples : rx->last_duration;
     rx->target_ns = target_delay_ns(rx, frame);
     int64_t delay = rx->due_ns - delay_ctl_earliest(&rx->ctl, rx->jb.head);
+    if (rx->cfg.late_hold_ns > 0 && !rx->resampler) {
+        /* A file has no continuity to keep: the schedule (which only
+         * decides when a copy stands in for its primary) is the target,
+         * both ways, without counting pauses. */
+        rx->due_ns += rx->target_ns - delay;
+        rx->delay_now_ns = rx->target_ns;
+        return;
+    }
     int64_t tolerance = rx->resampler ? JUMP_TOLERANCE_NS : 0;
     if (delay < rx->target_ns - tolerance) {
         rx->due_ns += rx->target_ns - delay;
@@ -432,6 +477,19 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
         return RX_PACKET_NEW_SOURCE;
     }
 
+    /* The first packet after an announced start: the frames between the
+     * two were lost; the stream starts at the announced timestamp. */
+    bool first = !rx->has_source && !jb_started(&rx->jb);
+    if (first && rx->start_known) {
+        int64_t gap_ts = rtp_ts_diff(h.timestamp, rx->start_ts);
+        int32_t gap_seq = rtp_seq_diff(h.sequence, rx->start_seq);
+        if (gap_ts >= 0 && gap_ts <= MAX_START_GAP_TICKS && gap_seq >= 0 &&
+            gap_seq <= MAX_START_GAP_TICKS / JB_GRANULE && rx->seq.received == 1) {
+            jb_set_start(&rx->jb, rx->start_ts);
+            rx->seq.base -= gap_seq; /* the packets before count as lost */
+        }
+    }
+
     /* Store the primary first: a timeline jump is detected on it. */
     enum rx_packet_result result =
         store(rx, h.timestamp, primary->data, primary->len, JB_SOURCE_PRIMARY);
@@ -488,9 +546,20 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
 
     if (!rx->playing) {
         int frame = rx->stats.frame_samples > 0 ? rx->stats.frame_samples : 960;
+        int64_t primary_ts = rtp_ts_extend(rx->jb.head, h.timestamp);
+        /* Copies in the first packet that arrived moved the head back to
+         * the stream's true start: the packets before it were lost (and
+         * are rebuilt from those copies). */
+        if (first && !rx->start_known && primary_ts > rx->jb.head && duration > 0)
+            rx->seq.base -= (primary_ts - rx->jb.head) / duration;
         rx->playing = true;
         rx->last_duration = frame;
         rx->due_ns = now_ns; /* steer() adds the target delay */
+        /* The head (maybe an earlier frame, known from copies or the
+         * announced start) is taken to have arrived now: if it was only
+         * reordered its primary may still come, and it gets the full delay
+         * to do so. Later arrivals correct the clock's anchor (its
+         * per-second minimum) within the second. */
         delay_ctl_init(&rx->ctl, (int64_t)frame * 1000000000LL / AL_RATE);
         delay_ctl_arrival(&rx->ctl, now_ns, rx->jb.head);
     }
@@ -498,9 +567,39 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
     return RX_PACKET_ACCEPTED;
 }
 
+/* late_hold_ns: when the frame at the head may be produced. A primary
+ * that is here is played at once (it came when the last packet did, at
+ * the latest); a copy at the frame's due time, so that a primary a little
+ * late still wins; a missing frame only when even a packet late by
+ * late_hold_ns could no longer bring it. */
+static int64_t hold_due(const rx_stream *rx)
+{
+    const jb_slot *slot = jb_peek(&rx->jb, rx->jb.head);
+    if (slot && slot->source == JB_SOURCE_PRIMARY)
+        return rx->last_packet_ns;
+    if (slot)
+        return rx->due_ns;
+    int64_t give_up = delay_ctl_earliest(&rx->ctl, rx->jb.head) + rx->cfg.late_hold_ns;
+    return give_up > rx->due_ns ? give_up : rx->due_ns;
+}
+
+static bool holding(const rx_stream *rx)
+{
+    return rx->cfg.late_hold_ns > 0 && !rx->resampler;
+}
+
 int64_t rx_stream_next_due(const rx_stream *rx)
 {
-    return rx->playing ? rx->due_ns : INT64_MAX;
+    if (!rx->playing)
+        return INT64_MAX;
+    return holding(rx) ? hold_due(rx) : rx->due_ns;
+}
+
+void rx_stream_set_start(rx_stream *rx, uint16_t seq, uint32_t rtptime)
+{
+    rx->start_known = true;
+    rx->start_seq = seq;
+    rx->start_ts = rtptime;
 }
 
 int rx_stream_channels(const rx_stream *rx)
@@ -562,16 +661,45 @@ static int play_from_copy_stream(rx_stream *rx, int64_t ts, float *pcm)
 /* Plays DECODED samples of IN at the current rate into OUT. The output can
  * hold AL_MAX_FRAME_SAMPLES: only a 120 ms frame slowed down would exceed
  * it, and then its last fraction of a percent is dropped. */
-static int resample(rx_stream *rx, const float *in, int samples, float *out)
+static int resample(rx_stream *rx, double rate, const float *in, int samples, float *out)
 {
     /* Denominator 48000 (steps of 21 ppm): speexdsp 1.2 rescales its phase
      * as phase * new_den / old_den in 32 bits, which overflows (and
      * crashes) for denominators much above 2^16. */
-    spx_uint32_t num = (spx_uint32_t)llround(rx->rate / (1.0 + rx->output_trim) * AL_RATE);
+    spx_uint32_t num = (spx_uint32_t)llround(rate / (1.0 + rx->output_trim) * AL_RATE);
     speex_resampler_set_rate_frac(rx->resampler, num, AL_RATE, AL_RATE, AL_RATE);
     spx_uint32_t in_len = (spx_uint32_t)samples, out_len = AL_MAX_FRAME_SAMPLES;
     speex_resampler_process_interleaved_float(rx->resampler, in, &in_len, out, &out_len);
     return (int)out_len;
+}
+
+/* The rate for a decoded frame of SAMPLES in PCM (before resampling): the
+ * steering's, or faster when the frame is quiet and the delay too long
+ * (see QUIET_BELOW_PEAK_DB). The speed-up takes at most the excess, so the
+ * delay lands on its target rather than below it. */
+static double quiet_rate(rx_stream *rx, const float *pcm, int samples)
+{
+    size_t n = (size_t)samples * (size_t)rx->channels;
+    double energy = 0;
+    for (size_t i = 0; i < n; i++)
+        energy += (double)pcm[i] * pcm[i];
+    double level_db = 10.0 * log10(energy / (double)(n ? n : 1) + 1e-12);
+    bool quiet = level_db < rx->peak_db - QUIET_BELOW_PEAK_DB;
+    rx->peak_db -= PEAK_DECAY_DB_PER_S * samples / AL_RATE;
+    if (level_db > rx->peak_db)
+        rx->peak_db = level_db;
+    int64_t excess = rx->delay_now_ns - rx->target_ns;
+    if (!quiet || excess <= QUIET_START_NS)
+        return rx->rate;
+    double length = (double)samples * 1e9 / AL_RATE; /* ns of stream */
+    double cut = length * (1.0 - 1.0 / RX_MAX_QUIET_RATE);
+    if ((double)excess < cut)
+        cut = (double)excess;
+    double rate = length / (length - cut);
+    if (rate <= rx->rate)
+        return rx->rate;
+    rx->stats.frames_quickened++;
+    return rate;
 }
 
 int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_frame_info *info)
@@ -626,11 +754,15 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
     }
 
     rx->prev_from_copy_stream = from_copy_stream;
-    /* The frame's stream time, played at the current rate of our clock. */
-    rx->due_ns += (int64_t)llround((double)samples * 1e9 / AL_RATE / rx->rate);
+    double rate = rx->resampler ? quiet_rate(rx, out, samples) : rx->rate;
+    info->rate = rate;
+    if (holding(rx) && !force)
+        rx->played_delay_ns = now_ns - delay_ctl_earliest(&rx->ctl, frame.ts);
+    /* The frame's stream time, played at this frame's rate of our clock. */
+    rx->due_ns += (int64_t)llround((double)samples * 1e9 / AL_RATE / rate);
     int decoded = samples;
     if (rx->resampler)
-        samples = resample(rx, out, decoded, pcm);
+        samples = resample(rx, rate, out, decoded, pcm);
     rx->stats.frames_total++;
     switch (info->origin) {
     case RX_FRAME_PRIMARY:
@@ -669,7 +801,7 @@ int rx_stream_flush(rx_stream *rx, float *pcm)
     if (hold <= 0 || hold > AL_MAX_FRAME_SAMPLES)
         return 0;
     memset(rx->decoded, 0, sizeof(float) * (size_t)hold * (size_t)rx->channels);
-    int out = resample(rx, rx->decoded, hold, pcm);
+    int out = resample(rx, rx->rate, rx->decoded, hold, pcm);
     speex_resampler_reset_mem(rx->resampler);
     speex_resampler_skip_zeros(rx->resampler);
     return out;
@@ -688,7 +820,7 @@ rx_stats rx_stream_stats(const rx_stream *rx)
     rx_stats s = rx->stats;
     s.packets_lost = rx->lost_before + (rx->has_source ? source_lost(rx) : 0);
     s.jitter_ms = rx->jitter * 1000.0 / AL_RATE;
-    s.delay_ms = (double)rx->delay_now_ns / 1e6;
+    s.delay_ms = (double)(holding(rx) ? rx->played_delay_ns : rx->delay_now_ns) / 1e6;
     s.target_delay_ms = (double)rx->target_ns / 1e6;
     s.rate_ppm = (rx->rate - 1.0) * 1e6;
     return s;

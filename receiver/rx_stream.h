@@ -32,11 +32,24 @@ typedef struct rx_config {
     int latency_ms;         /**< fixed playout delay after the first packet; 0 = automatic */
     int64_t source_hold_ns; /**< a new SSRC is taken once the current one is this silent */
     rx_copy_decoding copy_decoding; /**< default RX_COPY_MAIN_DECODER */
-    bool adaptive_rate; /**< steer the delay to its target by resampling the output within
-                             +-0.5 % (absorbs clock drift, shrinks the delay when the link
-                             calms down); false: the delay only grows and output samples
-                             map 1:1 to stream samples (benchmarks). Default true. */
+    bool adaptive_rate;   /**< steer the delay to its target by resampling the output within
+                               +-0.5 % (absorbs clock drift, shrinks the delay when the link
+                               calms down); false: the delay only grows and output samples
+                               map 1:1 to stream samples (benchmarks). Default true. */
+    int64_t late_hold_ns; /**< a file (no listener waiting, no adaptive_rate): a frame whose
+                               primary is held is produced as soon as it is next in order, a
+                               copy at its due time, and a missing frame is given up only
+                               this long after its fastest possible arrival, so a packet
+                               that late is still played; 0 (default): every frame is
+                               decided at its due time, as a live output must.
+                               RX_FILE_LATE_HOLD_NS is the receiver's choice. */
 } rx_config;
+
+/* How long a file output waits for a missing frame, ns: half a second of
+ * lateness (a loaded machine, a network stall) is played, not concealed. It
+ * must stay well inside the jitter buffer's 1.28 s window (jitbuf.h), since
+ * packets keep arriving while the head waits. */
+#define RX_FILE_LATE_HOLD_NS (500 * 1000000LL)
 
 /** Fills CFG with the defaults (channels as the stream, PT 111 and 63,
  *  automatic latency). */
@@ -65,6 +78,7 @@ typedef struct rx_stats {
     double delay_ms;            /**< how long after its fastest possible arrival a frame plays */
     double target_delay_ms;     /**< what that delay is steered to */
     uint64_t delay_jumps;       /**< times the output paused to let the delay grow */
+    uint64_t frames_quickened;  /**< quiet frames played faster to shrink a delay too long */
     double rate_ppm;            /**< playout rate against our clock, parts per million off 1 */
 } rx_stats;
 
@@ -79,7 +93,18 @@ typedef struct rx_frame_info {
     rx_origin origin;
     bool speculative; /**< concealed with nothing after it received yet: may be the stream's end */
     int64_t ts;       /**< extended RTP timestamp of the frame */
+    double rate;      /**< stream seconds played per second of our clock for this frame:
+                           1 +- 0.5 % while steering, up to RX_MAX_QUIET_RATE for a quiet
+                           frame played faster to shrink the delay */
 } rx_frame_info;
+
+/* The fastest a quiet frame (a pause between words, silence) is played to
+ * bring a delay that a spike of lateness left too long back to its target:
+ * four times real time, so a 400 ms excess is gone after 533 ms of pauses.
+ * What is sped up lies 30 dB or more below the speech around it (room
+ * noise); two octaves up, for a few ms at a time, it is still noise that
+ * quiet. Faster would only save a few hundred ms more. */
+#define RX_MAX_QUIET_RATE 4.0
 
 enum rx_packet_result {
     RX_PACKET_ACCEPTED = 0,   /**< counted and stored (or a counted late/duplicate) */
@@ -106,6 +131,13 @@ int64_t rx_stream_next_due(const rx_stream *rx);
  *  draining at the end). Writes up to AL_MAX_FRAME_SAMPLES * channels floats
  *  into PCM and returns the samples per channel, 0 when nothing is due. */
 int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_frame_info *info);
+
+/** The sender's first RTP sequence number and timestamp, known from the
+ *  control channel (RTP-Info on RECORD) before any packet: a stream whose
+ *  first packets are lost then still starts at that timestamp, the missing
+ *  frames rebuilt from copies or concealed, and they count as lost. Ignored
+ *  when the first packet that arrives is not within a second after it. */
+void rx_stream_set_start(rx_stream *rx, uint16_t seq, uint32_t rtptime);
 
 /** Output channels: 0 until the first packet when they follow the stream. */
 int rx_stream_channels(const rx_stream *rx);

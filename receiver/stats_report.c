@@ -14,13 +14,14 @@ void stats_report_json(FILE *out, const rx_stats *s, const device_report *dev, d
             ",\"frames_fec\":%" PRIu64 ",\"frames_plc\":%" PRIu64 ",\"copies_received\":%" PRIu64
             ",\"copies_used\":%" PRIu64 ",\"restarts\":%" PRIu64
             ",\"redundancy_depth\":%d,\"copy_distance\":%d,\"frame_ms\":%.1f,\"jitter_ms\":%.2f,"
-            "\"delay_ms\":%.1f,\"target_delay_ms\":%.1f,\"rate_ppm\":%.0f,\"delay_jumps\":%" PRIu64,
+            "\"delay_ms\":%.1f,\"target_delay_ms\":%.1f,\"rate_ppm\":%.0f,\"delay_jumps\":%" PRIu64
+            ",\"frames_quickened\":%" PRIu64,
             elapsed_s, final ? "true" : "false", s->packets_received, s->packets_lost,
             s->packets_late, s->packets_duplicate, s->packets_invalid, s->packets_foreign,
             s->bytes_received, s->frames_total, s->frames_primary, s->frames_red, s->frames_fec,
             s->frames_plc, s->copies_received, s->copies_used, s->restarts, s->redundancy_depth,
             s->copy_distance, s->frame_samples / 48.0, s->jitter_ms, s->delay_ms,
-            s->target_delay_ms, s->rate_ppm, s->delay_jumps);
+            s->target_delay_ms, s->rate_ppm, s->delay_jumps, s->frames_quickened);
     if (dev)
         fprintf(out,
                 ",\"device_underruns\":%" PRIu64

@@ -710,6 +710,17 @@ static void close_tcp(session_run *r)
 
 /* The negotiated stream: a fresh encoder, fresh RTP sequence and
  * timestamp, the SSRC named in SETUP. */
+/* A random first sequence number and timestamp (RFC 3550 5.1) for the next
+ * session, announced in its RECORD. */
+static void new_rtp_start(rtsp_client *c)
+{
+    uint16_t seq;
+    uint32_t ts;
+    cli_random_bytes(&seq, sizeof seq);
+    cli_random_bytes(&ts, sizeof ts);
+    rtsp_client_set_rtp_start(c, seq, ts);
+}
+
 static void start_media(session_run *r)
 {
     const rtsp_client_stream *st = rtsp_client_get_stream(r->client);
@@ -719,8 +730,9 @@ static void start_media(session_run *r)
     cfg.fec = st->fec;
     if (st->fec && !opt->loss_set)
         cfg.loss_percent = 20;
-    cli_random_bytes(&cfg.first_sequence, sizeof cfg.first_sequence);
-    cli_random_bytes(&cfg.first_timestamp, sizeof cfg.first_timestamp);
+    /* The start RECORD announced (RTP-Info), drawn at random beforehand. */
+    cfg.first_sequence = r->client->rtp_seq;
+    cfg.first_timestamp = r->client->rtp_time;
     char err[512];
     r->tx = tx_stream_create(&cfg, err, sizeof err);
     if (!r->tx) {
@@ -779,6 +791,7 @@ static void stop_media(session_run *r, const char *why)
     }
     tx_stream_destroy(r->tx);
     r->tx = NULL;
+    new_rtp_start(r->client); /* the next session starts afresh */
 }
 
 static void connect_now(session_run *r, int64_t now)
@@ -1001,6 +1014,7 @@ static int run_session(options *opt, input_source *reader, const struct sockaddr
         close(r.udp);
         return 1;
     }
+    new_rtp_start(r.client);
     if (opt->verbose >= 0)
         fprintf(stderr, "%s: %s -> %s (media from UDP port %u)\n", program, opt->input, url, port);
 

@@ -230,13 +230,28 @@ static void send_setup(rtsp_client *c, int64_t now)
 
 static void send_record(rtsp_client *c, int64_t now)
 {
-    rtsp_header_field h[] = {
-        {"Range", "npt=0.000-"}, {"Session", c->stream.session}, {"User-Agent", c->user_agent}};
-    if (!send_request(c, now, RTSP_METHOD_RECORD, c->url, h, 3, NULL, 0)) {
+    /* RTP-Info names the stream by its SETUP URL, as a PLAY response does
+     * (RFC 2326 12.33); a peer that does not know it in a request ignores
+     * it (ffmpeg's listener matches the URL to its stream). */
+    char rtp_info[sizeof c->setup_url + 48];
+    snprintf(rtp_info, sizeof rtp_info, "url=%s;seq=%u;rtptime=%lu", c->setup_url,
+             (unsigned)c->rtp_seq, (unsigned long)c->rtp_time);
+    rtsp_header_field h[] = {{"Range", "npt=0.000-"},
+                             {"Session", c->stream.session},
+                             {"User-Agent", c->user_agent},
+                             {"RTP-Info", rtp_info}};
+    if (!send_request(c, now, RTSP_METHOD_RECORD, c->url, h, c->has_rtp_start ? 4 : 3, NULL, 0)) {
         failf(c, now, "cannot write RECORD");
         return;
     }
     c->state = RTSP_CLIENT_RECORD;
+}
+
+void rtsp_client_set_rtp_start(rtsp_client *c, uint16_t seq, uint32_t rtptime)
+{
+    c->has_rtp_start = true;
+    c->rtp_seq = seq;
+    c->rtp_time = rtptime;
 }
 
 static void send_keepalive(rtsp_client *c, int64_t now)

@@ -117,6 +117,9 @@ typedef struct rtsp_client {
     char stop_reason[128];
     char last_problem[RTSP_CLIENT_TEXT_MAX]; /* the notice last given, not repeated */
     bool ever_recorded;
+    bool has_rtp_start; /* RTP-Info on RECORD: the first packet's sequence and timestamp */
+    uint16_t rtp_seq;
+    uint32_t rtp_time;
 
     bool server_red; /* Supported lists AL_RTSP_RED_OPTION */
     bool server_get_parameter;
@@ -130,6 +133,13 @@ typedef struct rtsp_client {
     size_t ev_head, ev_count;
     rtsp_parser parser;
 } rtsp_client;
+
+/** The sequence number and RTP timestamp the first media packet of the
+ *  next session will carry, announced in RECORD's RTP-Info header (RFC 2326
+ *  12.33) so that the receiver knows where the stream starts even if its
+ *  first packets are lost. Call before each RECORD (after init, and with
+ *  new values after a STOP). */
+void rtsp_client_set_rtp_start(rtsp_client *c, uint16_t seq, uint32_t rtptime);
 
 /** Sets C up and asks for the first connection (a CONNECT event). Returns 0,
  *  or -1 when CFG is unusable (a URL rtsp_parse_url refuses, channels not

@@ -329,6 +329,38 @@ static void test_jitter_normal(void **state)
 }
 
 /* Packets arrive every 20 ms; jitter of +/-15 ms would reorder some. */
+static void test_spike(void **state)
+{
+    (void)state;
+    struct lossmodel_config c;
+    lossmodel_config_default(&c);
+    c.delay_ms = 5.0;
+    c.spike_at_ms = 1000.0;
+    c.spike_len_ms = 500.0;
+    c.spike_ms = 300.0;
+    char text[256];
+    lossmodel_describe(&c, text, sizeof text);
+    assert_non_null(strstr(text, "spike +300 ms for 500 ms at 1000 ms"));
+    struct lossmodel m = make(&c);
+    /* the first packet arrives at 100 ms: the spike is 1100-1600 ms */
+    for (int k = 0; k < 200; k++) {
+        double arrival = 100.0 + 20.0 * k;
+        struct lossmodel_fate f = lossmodel_next(&m);
+        double t = lossmodel_release_ms(&m, &f, arrival);
+        if (arrival < 1100.0)
+            assert_true(t == arrival + 5.0);
+        else if (arrival < 1600.0)
+            assert_true(t == arrival + 305.0);
+        else if (arrival < 1880.0) /* queued behind the last held packet (1880 + 25) */
+            assert_true(t == 1580.0 + 305.0);
+        else
+            assert_true(t == arrival + 5.0);
+    }
+    c.spike_ms = -1.0;
+    struct lossmodel bad;
+    assert_int_equal(lossmodel_init(&bad, &c), LOSSMODEL_EINVAL);
+}
+
 static void test_release_order(void **state)
 {
     (void)state;
@@ -487,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_jitter_uniform),
         cmocka_unit_test(test_jitter_normal),
         cmocka_unit_test(test_release_order),
+        cmocka_unit_test(test_spike),
         cmocka_unit_test(test_reorder_is_overtaken),
         cmocka_unit_test(test_invalid_configs),
         cmocka_unit_test(test_parse_prob),

@@ -677,6 +677,28 @@ static void test_transport_write(void **state)
     assert_int_equal(rtsp_write_transport(buf, sizeof buf, &t), RTSP_ERR_ARG);
 }
 
+static void test_rtp_info(void **state)
+{
+    (void)state;
+    rtsp_rtp_info info;
+    assert_int_equal(rtsp_parse_rtp_info(
+                         "url=rtsp://h:5004/audio/streamid=0;seq=65535;rtptime=4294967295", &info),
+                     RTSP_OK);
+    assert_true(info.has_seq && info.has_rtptime);
+    assert_int_equal(info.seq, 65535);
+    assert_int_equal(info.rtptime, 4294967295u);
+    /* only the first stream; spaces; either may be missing */
+    assert_int_equal(rtsp_parse_rtp_info("url=a ; seq = 7 ,url=b;seq=9;rtptime=1", &info), RTSP_OK);
+    assert_true(info.has_seq && !info.has_rtptime);
+    assert_int_equal(info.seq, 7);
+    assert_int_equal(rtsp_parse_rtp_info("", &info), RTSP_OK);
+    assert_false(info.has_seq || info.has_rtptime);
+    assert_int_equal(rtsp_parse_rtp_info("url=a;seq=65536", &info), RTSP_ERR_ARG);
+    assert_int_equal(rtsp_parse_rtp_info("url=a;rtptime=4294967296", &info), RTSP_ERR_ARG);
+    assert_int_equal(rtsp_parse_rtp_info("seq=-1", &info), RTSP_ERR_ARG);
+    assert_int_equal(rtsp_parse_rtp_info(";;;", &info), RTSP_OK);
+}
+
 static void test_session(void **state)
 {
     (void)state;
@@ -920,6 +942,7 @@ int main(void)
         cmocka_unit_test(test_transport_variants),
         cmocka_unit_test(test_transport_write),
         cmocka_unit_test(test_session),
+        cmocka_unit_test(test_rtp_info),
         cmocka_unit_test(test_url),
         cmocka_unit_test(test_write_request),
         cmocka_unit_test(test_write_response),

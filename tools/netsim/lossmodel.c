@@ -88,7 +88,8 @@ int lossmodel_init(struct lossmodel *m, const struct lossmodel_config *cfg)
     if (!m || !cfg)
         return LOSSMODEL_EINVAL;
     if (!is_prob(cfg->reorder_p) || !is_prob(cfg->duplicate_p) || !is_nonneg(cfg->delay_ms) ||
-        !is_nonneg(cfg->jitter_ms) || !is_nonneg(cfg->reorder_ms))
+        !is_nonneg(cfg->jitter_ms) || !is_nonneg(cfg->reorder_ms) || !is_nonneg(cfg->spike_at_ms) ||
+        !is_nonneg(cfg->spike_len_ms) || !is_nonneg(cfg->spike_ms))
         return LOSSMODEL_EINVAL;
     if (cfg->jitter_dist != LOSSMODEL_JITTER_UNIFORM && cfg->jitter_dist != LOSSMODEL_JITTER_NORMAL)
         return LOSSMODEL_EINVAL;
@@ -213,6 +214,14 @@ struct lossmodel_fate lossmodel_next(struct lossmodel *m)
 double lossmodel_release_ms(struct lossmodel *m, const struct lossmodel_fate *f, double arrival_ms)
 {
     double release = arrival_ms + f->delay_ms;
+    if (!m->have_first) {
+        m->have_first = true;
+        m->first_arrival_ms = arrival_ms;
+    }
+    double since = arrival_ms - m->first_arrival_ms;
+    if (m->cfg.spike_len_ms > 0.0 && since >= m->cfg.spike_at_ms &&
+        since < m->cfg.spike_at_ms + m->cfg.spike_len_ms)
+        release += m->cfg.spike_ms;
     /* A held-back packet must be free to fall behind, and must not hold back
      * the ones that overtake it, so it neither waits for nor moves the
      * in-order release time. */
@@ -288,6 +297,9 @@ int lossmodel_describe(const struct lossmodel_config *cfg, char *buf, size_t siz
                cfg->reorder_ms);
     if (cfg->duplicate_p > 0.0)
         append(buf, size, &used, ", duplicate %g%%", cfg->duplicate_p * 100.0);
+    if (cfg->spike_len_ms > 0.0)
+        append(buf, size, &used, ", spike +%g ms for %g ms at %g ms", cfg->spike_ms,
+               cfg->spike_len_ms, cfg->spike_at_ms);
     append(buf, size, &used, ", seed %llu", (unsigned long long)cfg->seed);
     return used;
 }

@@ -86,6 +86,12 @@ struct lossmodel_config {
     double reorder_p;     /**< probability a packet is held back, [0, 1] */
     double reorder_ms;    /**< extra hold for such a packet, ms, >= 0 */
     double duplicate_p;   /**< probability a packet is delivered twice, [0, 1] */
+    /* A spike: packets arriving from spike_at_ms after the first packet, for
+     * spike_len_ms, are held spike_ms more (a stalled link or a busy
+     * router); unless jitter_reorders, the packets behind them queue up. */
+    double spike_at_ms;  /**< ms after the first packet's arrival, >= 0 */
+    double spike_len_ms; /**< how long the spike lasts, ms; 0 = no spike */
+    double spike_ms;     /**< extra delay during it, ms, >= 0 */
 };
 
 /** What happens to one packet. */
@@ -116,6 +122,8 @@ struct lossmodel {
     uint64_t chain_k;  /* GE chain has been run over packets [0, chain_k) */
     bool chain_bad;    /* GE state of packet chain_k - 1 */
     bool prev_drop;    /* previous packet in lossmodel_next() was lost */
+    bool have_first;   /* first_arrival_ms is valid (the spike's origin) */
+    double first_arrival_ms;
     bool have_release; /* last_release_ms is valid */
     double last_release_ms;
     struct lossmodel_counters count;
@@ -136,7 +144,8 @@ struct lossmodel_fate lossmodel_fate(struct lossmodel *m, uint64_t k);
 struct lossmodel_fate lossmodel_next(struct lossmodel *m);
 
 /** Release time (ms, same clock as arrival_ms) of a delivered packet that
- *  arrived at arrival_ms with fate f. Unless jitter_reorders, an in-order
+ *  arrived at arrival_ms with fate f, the spike included (it is a matter of
+ *  time, not of k: the first call sets its origin). Unless jitter_reorders, an in-order
  *  packet is never released before the previous in-order one. Call once per
  *  delivered packet, in arrival order, with non-decreasing arrival_ms. */
 double lossmodel_release_ms(struct lossmodel *m, const struct lossmodel_fate *f, double arrival_ms);

@@ -86,6 +86,10 @@ static void usage(FILE *f)
             "      --jitter-reorders     let jitter reorder packets, as on a real path\n"
             "      --reorder P[,MS]      hold a fraction P of packets back by MS so later\n"
             "                            ones overtake them (default MS %g)\n"
+            "      --spike AT,LEN,MS     a spike: packets arriving from AT ms after the\n"
+            "                            first, for LEN ms, are held MS ms more (the ones\n"
+            "                            behind queue up unless --jitter-reorders), e.g.\n"
+            "                            5000,1000,300 (default: none)\n"
             "      --duplicate P         deliver a fraction P of packets twice\n"
             "      --seed N              seed of every decision (default %u)\n"
             "\n"
@@ -164,6 +168,7 @@ enum {
     OPT_JITTER_DIST,
     OPT_JITTER_REORDERS,
     OPT_REORDER,
+    OPT_SPIKE,
     OPT_DUPLICATE,
     OPT_SEED,
     OPT_STATS_JSON,
@@ -186,6 +191,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"jitter-dist", required_argument, NULL, OPT_JITTER_DIST},
         {"jitter-reorders", no_argument, NULL, OPT_JITTER_REORDERS},
         {"reorder", required_argument, NULL, OPT_REORDER},
+        {"spike", required_argument, NULL, OPT_SPIKE},
         {"duplicate", required_argument, NULL, OPT_DUPLICATE},
         {"seed", required_argument, NULL, OPT_SEED},
         {"quiet", no_argument, NULL, 'q'},
@@ -267,6 +273,15 @@ static int parse_options(int argc, char **argv, struct options *o)
                 lossmodel_parse_prob(pair, &m->reorder_p) != LOSSMODEL_OK)
                 return bad_option("--reorder '%s': expected P or P,MS as 5%%,30", optarg);
             break;
+        case OPT_SPIKE: {
+            char *len_s, *ms_s;
+            snprintf(pair, sizeof pair, "%s", optarg);
+            if (split_pair(pair, &len_s) < 0 || split_pair(len_s, &ms_s) < 0 ||
+                parse_ms(pair, &m->spike_at_ms) < 0 || parse_ms(len_s, &m->spike_len_ms) < 0 ||
+                parse_ms(ms_s, &m->spike_ms) < 0)
+                return bad_option("--spike '%s': expected AT,LEN,MS as 5000,1000,300", optarg);
+            break;
+        }
         case OPT_DUPLICATE:
             if (lossmodel_parse_prob(optarg, &m->duplicate_p) != LOSSMODEL_OK)
                 return bad_option("--duplicate '%s': expected a rate as 0.01 or 1%%", optarg);
