@@ -36,7 +36,8 @@ stats = json.loads(open(sys.argv[2]).read().splitlines()[-1])
 arrived = [k not in dropped for k in range(n)]
 first = arrived.index(True)
 last = n - 1 - arrived[::-1].index(True)
-rebuildable = sum(1 for k in dropped if any(k + j < n and arrived[k + j] for j in (1, 2)))
+# the default copies are of the frames 1 and 4 back
+rebuildable = sum(1 for k in dropped if any(k + j < n and arrived[k + j] for j in (1, 4)))
 # lost frames after the last packet are never played (the stream's end is unknown)
 inside = sum(1 for k in dropped if k < last)
 print(f"dropped {len(dropped)}, rebuildable from copies {rebuildable}, "

@@ -7,8 +7,9 @@
 # Opus on dynamic payload types), it must show:
 #  - OPTIONS, ANNOUNCE (with an SDP offering red/48000/2), SETUP, RECORD,
 #    TEARDOWN, each answered 200, in that order;
-#  - every RTP packet RED PT 63 with well-formed blocks: Opus primaries, and
-#    from the third packet on two copies at offsets 1920 and 960;
+#  - every RTP packet RED PT 63 with well-formed blocks: Opus primaries, a
+#    copy at offset 960 (1 frame back) from the second packet on, and one at
+#    3840 (4 frames back) from the fifth on, oldest first;
 #  - no malformed packet and no expert warning or error;
 #  - one RTP stream in `-z rtp,streams`: every packet, 0 lost, no problem;
 # and the receiver's output matches the input.
@@ -64,7 +65,7 @@ grep -q "fmtp:63 111/111/111" "$WORK/sdp.txt" || fail "ANNOUNCE SDP RED fmtp: $(
 # per block, primary last).
 fields rtp rtp.seq rtp.marker rtp.timestamp-offset rtp.block-length opus.TOC.config > "$WORK/rtp.txt"
 head -n 4 "$WORK/rtp.txt"
-# The third packet in full: RTP header, RED headers, three Opus TOCs.
+# The third packet in full: RTP header, RED header, two Opus TOCs.
 tshark -r "$cap" "${decode[@]}" -V -Y "rtp.seq == $(sed -n 3p "$WORK/rtp.txt" | cut -d'|' -f1)" 2>/dev/null |
     sed -n '/^Real-Time Transport Protocol/,$p'
 python3 - "$WORK/rtp.txt" "$packets" <<'PY' || fail "RTP packets as tshark decoded them"
@@ -72,8 +73,9 @@ import sys
 rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1])]
 assert len(rows) == int(sys.argv[2]), f"{len(rows)} RTP packets decoded, sender sent {sys.argv[2]}"
 for i, (seq, marker, offsets, lengths, tocs) in enumerate(rows):
-    copies = min(i, 2)
-    want = ",".join(str(960 * k) for k in range(copies, 0, -1))
+    back = [k for k in (4, 1) if i >= k]  # the default copies, oldest first
+    copies = len(back)
+    want = ",".join(str(960 * k) for k in back)
     assert offsets == want, f"packet {i} (seq {seq}): offsets {offsets!r}, expected {want!r}"
     assert len(lengths.split(",")) == copies or copies == 0, f"seq {seq}: lengths {lengths!r}"
     assert all(0 < int(n) < 1024 for n in lengths.split(",") if n), f"seq {seq}: lengths {lengths}"

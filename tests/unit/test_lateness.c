@@ -82,6 +82,9 @@ static void encode(int redundancy)
     tx_config cfg;
     tx_config_defaults(&cfg);
     cfg.redundancy = redundancy;
+    /* copies of the adjacent frames, so that packet 2 carries frames 0 and 1 */
+    for (int i = 0; i < redundancy; i++)
+        cfg.copy_offsets[i] = i + 1;
     cfg.ssrc = 0x5eed;
     cfg.first_sequence = FIRST_SEQ;
     cfg.first_timestamp = FIRST_TS;
