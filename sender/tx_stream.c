@@ -103,10 +103,8 @@ int tx_copy_offset(const tx_config *cfg, int slot)
         return 0;
     if (cfg->copy_offsets[0])
         return cfg->copy_offsets[slot];
-    /* Short frames copy the primaries themselves, adjacent: a burst of
-     * three 5 ms packets is a 15 ms gap the copies' wait covers anyway. */
-    if (cfg->frame_samples < 480)
-        return slot + 1;
+    /* The same for short frames (whose copies are the primaries
+     * themselves): 1, 4 scored 0.3 higher than 1, 2 in bursts at 5 ms. */
     return auto_offsets[cfg->redundancy - 1][slot];
 }
 

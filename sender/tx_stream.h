@@ -55,9 +55,8 @@ typedef struct tx_config {
 void tx_config_defaults(tx_config *cfg);
 
 /** How many frames back copy SLOT (0 .. redundancy-1, in the order of
- *  copy_offsets) is of, resolving automatic offsets: for frames of 10 ms
- *  and more 1 / 1, 4 / 1, 2, 4 for one, two, three copies; for 2.5 and
- *  5 ms frames the adjacent ones. 0 for a slot beyond redundancy. */
+ *  copy_offsets) is of, resolving automatic offsets: 1 / 1, 4 / 1, 2, 4
+ *  for one, two, three copies. 0 for a slot beyond redundancy. */
 int tx_copy_offset(const tx_config *cfg, int slot);
 
 /** The bitrate of copy SLOT, bits per second, resolving automatic rates:

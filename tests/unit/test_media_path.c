@@ -317,6 +317,13 @@ static void test_low_delay_full_copies(void **state)
     cfg.frame_samples = 120;
     cfg.application = OPUS_APPLICATION_RESTRICTED_LOWDELAY;
     assert_int_equal(tx_copy_bitrate(&cfg, 0), cfg.bitrate);
+    assert_int_equal(tx_copy_bitrate(&cfg, 1), cfg.bitrate);
+    /* short frames spread their copies like long ones (1 and 4 back);
+     * the figures below are for the adjacent ones */
+    assert_int_equal(tx_copy_offset(&cfg, 0), 1);
+    assert_int_equal(tx_copy_offset(&cfg, 1), 4);
+    cfg.copy_offsets[0] = 1;
+    cfg.copy_offsets[1] = 2;
     encode(&cfg, 50);
     for (int k = 2; k < 50; k++) {
         rtp_header h, prev;
