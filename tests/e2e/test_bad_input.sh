@@ -58,7 +58,7 @@ expect_usage_error "receiver unresolvable address" "cannot resolve" "$RECEIVER" 
 python3 -c "import socket,time
 s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(('::',$busy)); time.sleep(30)" &
 PIDS+=($!)
-sleep 0.3
+wait_udp_bound "$busy" # python can take longer than a fixed sleep to start on a loaded machine
 expect_usage_error "receiver port in use" "in use" "$RECEIVER" --listen $busy --output "$WORK/o.wav"
 
 # --help and --version succeed and print every default
