@@ -1,6 +1,8 @@
 /* Signal comparison measures; see metrics.h for the definitions. */
 #include "tools/audiocmp/metrics.h"
 
+#include "tools/audiocmp/fft.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,59 +16,7 @@
  * rather than let size arithmetic get near overflow. */
 #define MAX_FFT_POINTS ((size_t)1 << 30)
 
-typedef struct {
-    double re, im;
-} cpx;
-
-/* exp(-2 pi i k / n) for k < n / 2: computed once per transform size with
- * cos/sin for each k, because a recurrence would accumulate rounding error
- * over 2^21 steps and blur neighbouring lags of long signals. */
-static cpx *make_twiddles(size_t n)
-{
-    cpx *tw = malloc(n / 2 * sizeof *tw);
-    if (tw == NULL)
-        return NULL;
-    for (size_t k = 0; k < n / 2; k++) {
-        double a = -2.0 * M_PI * (double)k / (double)n;
-        tw[k].re = cos(a);
-        tw[k].im = sin(a);
-    }
-    return tw;
-}
-
-/* In-place iterative radix-2 FFT of N (a power of two >= 2) points; the
- * inverse is unscaled. Plain and small on purpose: two transforms per
- * alignment is all the work there is. */
-static void fft(cpx *x, size_t n, const cpx *tw, int inverse)
-{
-    for (size_t i = 1, j = 0; i < n; i++) {
-        size_t bit = n >> 1;
-        for (; j & bit; bit >>= 1)
-            j ^= bit;
-        j ^= bit;
-        if (i < j) {
-            cpx t = x[i];
-            x[i] = x[j];
-            x[j] = t;
-        }
-    }
-    double sign = inverse ? -1.0 : 1.0;
-    for (size_t len = 2; len <= n; len <<= 1) {
-        size_t half = len / 2, step = n / len;
-        for (size_t s = 0; s < n; s += len) {
-            for (size_t k = 0; k < half; k++) {
-                double wr = tw[k * step].re, wi = sign * tw[k * step].im;
-                cpx *a = &x[s + k], *b = &x[s + k + half];
-                double tr = b->re * wr - b->im * wi;
-                double ti = b->re * wi + b->im * wr;
-                b->re = a->re - tr;
-                b->im = a->im - ti;
-                a->re += tr;
-                a->im += ti;
-            }
-        }
-    }
-}
+typedef fft_cpx cpx;
 
 /* Given Z = FFT(r + i t) for real r and t, the spectra of r and t at bin k
  * (M = (N - k) mod N is its mirror): R = (Z[k] + conj Z[m]) / 2 and
@@ -136,7 +86,7 @@ int metrics_align(const float *ref, size_t ref_len, const float *test, size_t te
         n <<= 1;
 
     cpx *z = calloc(n, sizeof *z);
-    cpx *tw = make_twiddles(n);
+    cpx *tw = fft_twiddles(n);
     if (z == NULL || tw == NULL) {
         free(z);
         free(tw);
@@ -146,7 +96,7 @@ int metrics_align(const float *ref, size_t ref_len, const float *test, size_t te
         z[i].re = ref[i];
     for (size_t i = 0; i < test_len; i++)
         z[i].im = test[i];
-    fft(z, n, tw, 0);
+    fft_run(z, n, tw, 0);
 
     /* sum_i ref[i] test[i + l] is the inverse transform of conj(R) T. The
      * product at the mirror bin is its conjugate (the result is real), so
@@ -162,7 +112,7 @@ int metrics_align(const float *ref, size_t ref_len, const float *test, size_t te
         z[m].re = pr;
         z[m].im = -pi;
     }
-    fft(z, n, tw, 1);
+    fft_run(z, n, tw, 1);
     free(tw);
 
     /* Whole-signal normalisation (see metrics.h); 1/n undoes the unscaled
@@ -287,7 +237,7 @@ double metrics_log_spectral_distance_db(const float *ref, const float *test, siz
         nfft <<= 1;
     size_t hop = frame / 2;
     cpx *z = malloc(nfft * sizeof *z);
-    cpx *tw = make_twiddles(nfft);
+    cpx *tw = fft_twiddles(nfft);
     double *win = malloc(frame * sizeof *win);
     if (z == NULL || tw == NULL || win == NULL) {
         free(z);
@@ -314,7 +264,7 @@ double metrics_log_spectral_distance_db(const float *ref, const float *test, siz
         }
         for (size_t i = frame; i < nfft; i++)
             z[i].re = z[i].im = 0;
-        fft(z, nfft, tw, 0);
+        fft_run(z, nfft, tw, 0);
         double acc = 0;
         for (size_t k = 0; k <= nfft / 2; k++) {
             cpx r, t;

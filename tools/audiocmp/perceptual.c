@@ -1,6 +1,8 @@
 /* Perceptual speech quality score; see perceptual.h and docs/perceptual.md. */
 #include "tools/audiocmp/perceptual.h"
 
+#include "tools/audiocmp/fft.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,39 +36,7 @@
 #define W_ADDED 0.0
 #define W_NSIM  9.98
 
-typedef struct {
-    double re, im;
-} cpx;
-
-/* In-place radix-2 FFT of NFFT points with precomputed twiddles TW
- * (exp(-2 pi i k / NFFT), k < NFFT / 2). */
-static void fft(cpx *x, const cpx *tw)
-{
-    for (size_t i = 1, j = 0; i < NFFT; i++) {
-        size_t bit = NFFT >> 1;
-        for (; j & bit; bit >>= 1)
-            j ^= bit;
-        j ^= bit;
-        if (i < j) {
-            cpx t = x[i];
-            x[i] = x[j];
-            x[j] = t;
-        }
-    }
-    for (size_t len = 2; len <= NFFT; len <<= 1) {
-        size_t half = len / 2, step = NFFT / len;
-        for (size_t s = 0; s < NFFT; s += len)
-            for (size_t k = 0; k < half; k++) {
-                cpx w = tw[k * step];
-                cpx *a = &x[s + k], *b = &x[s + k + half];
-                double tr = b->re * w.re - b->im * w.im, ti = b->re * w.im + b->im * w.re;
-                b->re = a->re - tr;
-                b->im = a->im - ti;
-                a->re += tr;
-                a->im += ti;
-            }
-    }
-}
+typedef fft_cpx cpx;
 
 static double erb_rate(double f)
 {
@@ -118,7 +88,7 @@ static void frame_bands(const float *x, size_t xlen, const float *y, size_t ylen
         buf[i].re = at + i < xlen && i < PERCEPTUAL_FRAME ? w * x[at + i] : 0;
         buf[i].im = j >= 0 && (size_t)j < ylen && i < PERCEPTUAL_FRAME ? w * y[j] : 0;
     }
-    fft(buf, tw);
+    fft_run(buf, NFFT, tw, 0);
     for (size_t k = 0; k < NBINS; k++) {
         size_t m = (NFFT - k) % NFFT;
         double ar = buf[k].re, ai = buf[k].im, br = buf[m].re, bi = -buf[m].im;
@@ -297,7 +267,7 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
     int rc = PERCEPTUAL_ERR_NOMEM;
     double *fb = malloc(sizeof *fb * PERCEPTUAL_BANDS * NBINS);
     double *win = malloc(sizeof *win * PERCEPTUAL_FRAME);
-    cpx *tw = malloc(sizeof *tw * NFFT / 2), *buf = malloc(sizeof *buf * NFFT);
+    cpx *tw = fft_twiddles(NFFT), *buf = malloc(sizeof *buf * NFFT);
     double *px = malloc(sizeof *px * NBINS * 2);
     double *sr = malloc(sizeof *sr * PERCEPTUAL_BANDS * nmax);
     double *st = malloc(sizeof *st * PERCEPTUAL_BANDS * nmax);
@@ -310,10 +280,6 @@ int perceptual_score(const float *ref, size_t ref_len, const float *test, size_t
     make_filterbank(fb);
     for (size_t i = 0; i < PERCEPTUAL_FRAME; i++)
         win[i] = 0.5 - 0.5 * cos(2 * M_PI * ((double)i + 0.5) / PERCEPTUAL_FRAME);
-    for (size_t k = 0; k < NFFT / 2; k++) {
-        tw[k].re = cos(-2 * M_PI * (double)k / NFFT);
-        tw[k].im = sin(-2 * M_PI * (double)k / NFFT);
-    }
     /* Window energy, so a band power reads as the mean square it came from
      * (a frame's in-band power then compares with dBFS). */
     double wnorm = 0;
