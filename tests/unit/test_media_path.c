@@ -308,6 +308,33 @@ static void test_graded_copies(void **state)
     assert_int_equal(o.stats.frames_plc, 1);
 }
 
+static void test_copies_from_primary_state(void **state)
+{
+    (void)state;
+    /* the study's variant: copies coded by a byte copy of the primary
+     * encoder; they must be real, decodable copies that rebuild frames */
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.copy_primary_state = true;
+    encode(&cfg, 200);
+    rtp_header h;
+    assert_int_equal(rtp_parse(packets[100].data, (size_t)packets[100].len, &h), RTP_OK);
+    red_block blocks[RED_MAX_BLOCKS];
+    size_t count;
+    assert_int_equal(red_parse(h.payload, h.payload_len, blocks, RED_MAX_BLOCKS, &count), RED_OK);
+    assert_int_equal(count, 3);
+    /* 16 and 12 kbps: neither is the 32 kbps primary of its frame */
+    assert_true(blocks[0].len < blocks[2].len && blocks[1].len < blocks[2].len);
+    int order[200];
+    identity(order, 200);
+    order[10] = -1;
+    order[50] = -1;
+    order[90] = order[91] = -1;
+    outcome o = deliver(order, 200, 960, 0);
+    assert_int_equal(o.stats.frames_red, 3);
+    assert_int_equal(o.stats.frames_plc, 1);
+}
+
 static void test_low_delay_full_copies(void **state)
 {
     (void)state;
@@ -609,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_low_delay_full_copies),
         cmocka_unit_test(test_spread_offsets),
         cmocka_unit_test(test_graded_copies),
+        cmocka_unit_test(test_copies_from_primary_state),
         cmocka_unit_test(test_inband_fec),
         cmocka_unit_test(test_reordering_and_duplicates),
         cmocka_unit_test(test_duplicates_counted),
