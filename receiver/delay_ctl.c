@@ -5,15 +5,26 @@
 
 #include "proto/defaults.h"
 
-/* Forgetting time constant of the jitter histogram. A burst of n late
- * packets keeps the 99th percentile up until their weight falls under 1 %
- * of the rest: FORGET_NS * ln(n / (0.01 * packets per FORGET_NS)), so
- * with 1 s a second of late packets (50 of 20 ms) is remembered 4 s, a
- * single late packet under 1 s: the delay does not dive again at once, yet
- * a one-off spike does not hold it up for long (5 s took 15 s). The
- * steady state is the same with either: a 20 ms link with 20 ms of random
- * jitter had no late packet in 6000 (tests/unit/test_playout.c). */
-#define FORGET_NS (1000 * 1000000LL)
+/* Forgetting time constants. A burst of n late packets keeps a
+ * histogram's 99th percentile up until their weight falls under 1 % of the
+ * rest: FORGET * ln(n / (0.01 * packets per FORGET)). The recent memory
+ * (0.5 s) holds a second of late packets about 2 s: the delay does not
+ * dive between two late packets, yet a stalled link's spike is shed
+ * within a few seconds. The settled memory (5 s) is what a busy machine's
+ * recurring delays need (with 1 s alone, JACK playout under two busy
+ * loops had 20 late packets where 5 s had 6). */
+#define RECENT_FORGET_NS  (500 * 1000000LL)
+#define SETTLED_FORGET_NS (5000 * 1000000LL)
+/* A packet is a peak when its delay is above twice the settled 99th
+ * percentile plus 10 ms: far outside the ordinary jitter, not its tail. */
+#define PEAK_FACTOR    2.0
+#define PEAK_MARGIN_NS (10 * 1000000LL)
+/* Peaks less than 1 s apart are one episode. An episode that starts
+ * within 20 s of the one before, or lasts longer than 2 s, is no one-off:
+ * from then on its peaks enter the settled memory too. */
+#define EPISODE_GAP_NS   (1000 * 1000000LL)
+#define EPISODE_RECUR_NS (20000 * 1000000LL)
+#define EPISODE_LASTS_NS (2000 * 1000000LL)
 /* A second whose fastest packet was this much slower than the fastest of
  * the window is a stall (every packet of it held up), not the path: it is
  * left out of the line. A sender clock 500 ppm off moves the minima by
@@ -22,12 +33,64 @@
  * of ms early for ten seconds, making the delay look that much longer. */
 #define STALL_NS (5 * 1000000LL)
 
+static void hist_init(delay_hist *h, int64_t forget_ns, int64_t frame_ns)
+{
+    h->weight = 1.0;
+    double packets = (double)forget_ns / (double)(frame_ns > 0 ? frame_ns : 20000000);
+    h->forget = 1.0 / (1.0 - 1.0 / packets);
+}
+
+static void hist_add(delay_hist *h, int64_t bin)
+{
+    h->bins[bin] += h->weight;
+    h->total += h->weight;
+    /* Older samples count less by letting new ones count more; rescale
+     * before the numbers grow large. */
+    h->weight *= h->forget;
+    if (h->weight > 1e12) {
+        for (int i = 0; i < DELAY_CTL_BINS; i++)
+            h->bins[i] /= h->weight;
+        h->total /= h->weight;
+        h->weight = 1.0;
+    }
+}
+
+static int64_t hist_quantile(const delay_hist *h, double quantile)
+{
+    if (h->total <= 0)
+        return 0;
+    double want = quantile * h->total, sum = 0;
+    for (int i = 0; i < DELAY_CTL_BINS; i++) {
+        sum += h->bins[i];
+        if (sum >= want)
+            return (int64_t)(i + 1) * DELAY_CTL_BIN_NS;
+    }
+    return (int64_t)DELAY_CTL_BINS * DELAY_CTL_BIN_NS;
+}
+
 void delay_ctl_init(delay_ctl *c, int64_t frame_ns)
 {
     memset(c, 0, sizeof *c);
-    c->weight = 1.0;
-    double packets = (double)FORGET_NS / (double)(frame_ns > 0 ? frame_ns : 20000000);
-    c->forget = 1.0 / (1.0 - 1.0 / packets);
+    hist_init(&c->recent, RECENT_FORGET_NS, frame_ns);
+    hist_init(&c->settled, SETTLED_FORGET_NS, frame_ns);
+    c->peak_last_ns = c->episode_start_ns = c->prev_episode_ns = INT64_MIN / 2;
+}
+
+/* Whether a packet delayed EXTRA arriving at NOW_NS is an isolated peak,
+ * to be kept out of the settled memory; keeps the episode book. */
+static bool isolated_peak(delay_ctl *c, int64_t now_ns, int64_t extra)
+{
+    double limit = PEAK_FACTOR * (double)hist_quantile(&c->settled, 0.99) + (double)PEAK_MARGIN_NS;
+    if ((double)extra <= limit)
+        return false;
+    if (now_ns - c->peak_last_ns > EPISODE_GAP_NS) {
+        c->prev_episode_ns = c->episode_start_ns;
+        c->episode_start_ns = now_ns;
+    }
+    c->peak_last_ns = now_ns;
+    bool recurs = c->episode_start_ns - c->prev_episode_ns < EPISODE_RECUR_NS;
+    bool lasts = now_ns - c->episode_start_ns > EPISODE_LASTS_NS;
+    return !recurs && !lasts;
 }
 
 static int64_t transit_of(const delay_ctl *c, int64_t now_ns, int64_t ts_ext)
@@ -110,29 +173,15 @@ void delay_ctl_arrival(delay_ctl *c, int64_t now_ns, int64_t ts_ext)
     int64_t bin = extra > 0 ? extra / DELAY_CTL_BIN_NS : 0;
     if (bin >= DELAY_CTL_BINS)
         bin = DELAY_CTL_BINS - 1;
-    c->hist[bin] += c->weight;
-    c->total += c->weight;
+    hist_add(&c->recent, bin);
+    if (!isolated_peak(c, now_ns, extra))
+        hist_add(&c->settled, bin);
     c->samples++;
-    /* Older samples count less by letting new ones count more; rescale
-     * before the numbers grow large. */
-    c->weight *= c->forget;
-    if (c->weight > 1e12) {
-        for (int i = 0; i < DELAY_CTL_BINS; i++)
-            c->hist[i] /= c->weight;
-        c->total /= c->weight;
-        c->weight = 1.0;
-    }
 }
 
 int64_t delay_ctl_quantile(const delay_ctl *c, double quantile)
 {
-    if (c->total <= 0)
-        return 0;
-    double want = quantile * c->total, sum = 0;
-    for (int i = 0; i < DELAY_CTL_BINS; i++) {
-        sum += c->hist[i];
-        if (sum >= want)
-            return (int64_t)(i + 1) * DELAY_CTL_BIN_NS;
-    }
-    return (int64_t)DELAY_CTL_BINS * DELAY_CTL_BIN_NS;
+    int64_t recent = hist_quantile(&c->recent, quantile);
+    int64_t settled = hist_quantile(&c->settled, quantile);
+    return recent > settled ? recent : settled;
 }

@@ -273,7 +273,7 @@ static void test_first_packets_lost_announced_start(void **state)
  * receiver's schedule. Prints the delay once a second. */
 #define SPIKE_AT_S    20
 #define SPIKE_NS      (400 * MS)
-#define RETURN_S      7 /* N: the delay is back within this after the spike's end */
+#define RETURN_S      6 /* N: the delay is back within this after the spike's end */
 #define RUN_S         60
 #define DELAY_SLOP_MS 3.0
 
