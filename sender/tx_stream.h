@@ -42,8 +42,8 @@ typedef struct tx_config {
                                  with encoders of their own: the copy then predicts from
                                  exactly what the receiver's decoder holds when the
                                  frame before it arrived as a primary */
-    int copy_bandwidth;       /**< OPUS_BANDWIDTH_* forced on the copies; 0 = automatic
-                                 (wideband below 12 kbps, else Opus's choice) */
+    int copy_bandwidth;       /**< OPUS_BANDWIDTH_* forced on the copies, or OPUS_AUTO for
+                                 Opus's choice; 0 = ours (see tx_copy_bandwidth) */
     int opus_pt;              /**< payload type of Opus (plain packets and RED blocks) */
     int red_pt;               /**< payload type of RED packets */
     uint32_t ssrc;            /**< random, from the caller */
