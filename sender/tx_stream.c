@@ -269,9 +269,6 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
             /* The copies never carry LBRR: their whole budget goes to the
              * frame itself, and the primary's LBRR already covers n-1. */
             tx->secondary[i] = make_encoder(cfg, tx->slot_rate[i], false, err, err_size);
-            if (tx->secondary[i])
-                opus_encoder_ctl(tx->secondary[i],
-                                 OPUS_SET_PACKET_LOSS_PERC(cfg->copy_loss_percent));
             if (!tx->secondary[i]) {
                 tx_stream_destroy(tx);
                 return NULL;

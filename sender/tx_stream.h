@@ -44,8 +44,6 @@ typedef struct tx_config {
                                  frame before it arrived as a primary */
     int copy_bandwidth;       /**< OPUS_BANDWIDTH_* forced on the copies, or OPUS_AUTO for
                                  Opus's choice; 0 = ours (see tx_copy_bandwidth) */
-    int copy_loss_percent;    /**< loss told to the copies' encoders: makes them predict
-                                 less from earlier frames (experiment) */
     int opus_pt;              /**< payload type of Opus (plain packets and RED blocks) */
     int red_pt;               /**< payload type of RED packets */
     uint32_t ssrc;            /**< random, from the caller */

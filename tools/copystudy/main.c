@@ -175,7 +175,6 @@ int main(int argc, char **argv)
         OPT_OUT,
         OPT_LATENCY,
         OPT_COMPLEXITY,
-        OPT_COPY_LOSS,
     };
     static const struct option longopts[] = {
         {"bitrate", required_argument, NULL, 'b'},
@@ -195,7 +194,6 @@ int main(int argc, char **argv)
         {"out", required_argument, NULL, OPT_OUT},
         {"latency", required_argument, NULL, OPT_LATENCY},
         {"complexity", required_argument, NULL, OPT_COMPLEXITY},
-        {"copy-loss-percent", required_argument, NULL, OPT_COPY_LOSS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -300,11 +298,6 @@ int main(int argc, char **argv)
             break;
         case OPT_OUT:
             out_dir = optarg;
-            break;
-        case OPT_COPY_LOSS:
-            if (cli_parse_int(optarg, 0, 100, &v) != 0)
-                return cli_usage_error("copystudy", "--copy-loss-percent '%s'", optarg);
-            cfg.copy_loss_percent = (int)v;
             break;
         case OPT_COMPLEXITY:
             if (cli_parse_int(optarg, 0, 10, &v) != 0)
