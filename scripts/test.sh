@@ -7,6 +7,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-san"
 cmake -S "$root" -B "$build" -DAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j"$(nproc)"
+# What a packager runs: the programs and their manual pages land under DESTDIR.
+dest=$(mktemp -d)
+DESTDIR=$dest cmake --install "$build" --prefix /usr >/dev/null
+for f in usr/bin/sender usr/bin/receiver usr/share/man/man1/sender.1 usr/share/man/man1/receiver.1; do
+    [[ -f $dest/$f ]] || { echo "test.sh: cmake --install did not install $f" >&2; exit 1; }
+done
+rm -rf "$dest"
 # PortAudio probes ALSA plugins that leak in their constructors (not ours):
 # tests/lsan.supp names them; matching them needs the slow unwinder.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
