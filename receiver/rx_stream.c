@@ -84,6 +84,30 @@
  * packet lies within this many 48 kHz ticks after it (one second): further
  * is not "the first packets were lost" but a stale or wrong announcement. */
 #define MAX_START_GAP_TICKS 48000
+/* Probation of a timeline jump (RFC 3550 A.1's MIN_SEQUENTIAL idea): a
+ * packet of our SSRC that does not fit the current timeline (sequence
+ * number far off, timestamp beyond the jitter buffer's window either way,
+ * off its 2.5 ms grid, or earlier than the newest packet's while its
+ * sequence number is later) starts over the stream only when it is the
+ * MIN_SEQUENTIAL-th of a run of such packets that follow each other
+ * exactly (sequence number +1, timestamp + the previous one's duration).
+ * Stray packets with random sequence numbers and timestamps continue a run
+ * with a chance of 2^-48 each, so they never get through; a sender that
+ * really jumped loses nothing with RED: the confirming packet's copies
+ * rebuild the MIN_SEQUENTIAL - 1 frames held back (our sender's default
+ * carries two). RFC 3550 takes 2; 3 costs one frame more without RED and
+ * means a forged restart needs three packets right in a row. A timeline
+ * counts as established (and protected) once it has had MIN_SEQUENTIAL
+ * packets in order; before that a jump is taken at once, as a sender whose
+ * first packet is off the grid needs (GStreamer's opusenc). */
+#define MIN_SEQUENTIAL 3
+/* In-order packets whose timestamp runs further ahead of the newest
+ * packet's than this per sequence number are off the timeline: a second
+ * covers DTX (a packet every 400 ms of silence) and a sender that pauses;
+ * anything further is a jump (if within the window). The same bound per
+ * sequence number behind tells a very late packet (kept: late) from a
+ * backward jump. */
+#define MAX_TICKS_PER_SEQ 48000
 
 struct rx_stream {
     rx_config cfg;
@@ -104,6 +128,14 @@ struct rx_stream {
     rtp_seq_tracker seq;
     uint64_t duplicates_this_source;
     uint64_t lost_before; /* losses of earlier sources */
+    uint64_t in_order;    /* packets of this timeline that came in order */
+    uint32_t highest_ts;  /* RTP timestamp of the newest (highest sequence) packet */
+
+    /* a run of packets off the timeline, on probation (MIN_SEQUENTIAL) */
+    int run_count; /* 0: none */
+    uint16_t run_seq;
+    uint32_t run_ts;
+    int run_duration;
 
     /* playout schedule */
     bool playing;
@@ -245,6 +277,8 @@ void rx_stream_restart(rx_stream *rx)
     rx->recorded_any = false;
     rtp_seq_init(&rx->seq);
     rx->duplicates_this_source = 0;
+    rx->in_order = 0;
+    rx->run_count = 0;
     jb_reset(&rx->jb);
     if (rx->decoder)
         opus_decoder_ctl(rx->decoder, OPUS_RESET_STATE);
@@ -402,6 +436,15 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
         return RX_PACKET_ACCEPTED;
     case JB_PUT_TOO_FAR:
         return RX_PACKET_NEW_SOURCE;
+    case JB_PUT_TOO_OLD:
+        /* Established timelines only get here with a sequence number that
+         * says "late" (see off_timeline): a packet over a window late. */
+        if (rx->in_order >= MIN_SEQUENTIAL || source != JB_SOURCE_PRIMARY) {
+            if (source == JB_SOURCE_PRIMARY)
+                rx->stats.packets_late++;
+            return RX_PACKET_ACCEPTED;
+        }
+        return RX_PACKET_NEW_SOURCE;
     case JB_PUT_MISALIGNED:
         /* A primary off the 2.5 ms grid of the frames so far: the sender's
          * timeline moved (GStreamer's opusenc stamps its first packet 312
@@ -417,6 +460,43 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
             rx->stats.packets_invalid++;
         return RX_PACKET_DROPPED;
     }
+}
+
+/* Whether a primary of our SSRC lasting DURATION leaves the established
+ * timeline: its sequence number jumps (RFC 3550 A.1's bounds), its
+ * timestamp lies beyond the jitter buffer's window either way or off its
+ * grid, or timestamp and sequence number disagree (a later sequence number
+ * with an earlier timestamp: the sender's clock went back; a late one with
+ * a later timestamp, or either far beyond MAX_TICKS_PER_SEQ). */
+static bool off_timeline(const rx_stream *rx, const rtp_header *h, int duration)
+{
+    int32_t dseq = rtp_seq_diff(h->sequence, (uint16_t)rx->seq.highest);
+    if (dseq >= RTP_MAX_DROPOUT || -dseq > RTP_MAX_MISORDER)
+        return true;
+    int64_t offset = rtp_ts_extend(rx->jb.head, h->timestamp) - rx->jb.head;
+    if (offset % JB_GRANULE != 0 || offset + duration > JB_WINDOW)
+        return true;
+    int64_t dts = rtp_ts_diff(h->timestamp, rx->highest_ts);
+    int64_t bound = (int64_t)(dseq < 0 ? -dseq : dseq) * MAX_TICKS_PER_SEQ;
+    if (dseq > 0)
+        return dts <= 0 || dts > bound;
+    return dts > 0 || -dts > bound;
+}
+
+/* A packet off the timeline: true when it completes a run of
+ * MIN_SEQUENTIAL that follow each other exactly (the jump is real). */
+static bool probation_passed(rx_stream *rx, const rtp_header *h, int duration)
+{
+    bool follows = rx->run_count > 0 && h->sequence == (uint16_t)(rx->run_seq + 1) &&
+                   h->timestamp == rx->run_ts + (uint32_t)rx->run_duration;
+    rx->run_count = follows ? rx->run_count + 1 : 1;
+    rx->run_seq = h->sequence;
+    rx->run_ts = h->timestamp;
+    rx->run_duration = duration;
+    if (rx->run_count < MIN_SEQUENTIAL)
+        return false;
+    rx->run_count = 0;
+    return true;
 }
 
 enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t len,
@@ -462,6 +542,17 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
     }
 
     if (!rx->decoder && open_decoder(rx, opus_packet_get_nb_channels(primary->data)) != 0) {
+        rx->stats.packets_invalid++;
+        return RX_PACKET_DROPPED;
+    }
+
+    /* A jump of an established timeline is believed only after probation;
+     * until then its packets are dropped (counted invalid) and the stream
+     * plays on as if they had never come. */
+    if (rx->has_source && rx->in_order >= MIN_SEQUENTIAL &&
+        off_timeline(rx, &h, opus_toc_samples(primary->data, primary->len))) {
+        if (probation_passed(rx, &h, opus_toc_samples(primary->data, primary->len)))
+            return RX_PACKET_NEW_SOURCE;
         rx->stats.packets_invalid++;
         return RX_PACKET_DROPPED;
     }
@@ -527,6 +618,8 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
         rx->recorded_any = true;
     }
     if (verdict == RTP_SEQ_IN_ORDER) {
+        rx->in_order++;
+        rx->highest_ts = h.timestamp;
         update_jitter(rx, h.timestamp, now_ns);
         /* A gap in sequence numbers means loss: from now on wait for copies. */
         if (rx->seq.received > 1 && extended > 0 && rx->seq.bad_seq_valid == false &&

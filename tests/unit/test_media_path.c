@@ -20,6 +20,8 @@
 
 #define MAX_PACKETS 1000
 #define MS          1000000LL
+/* rx_stream.c: packets a timeline jump needs to be believed */
+#define MIN_SEQUENTIAL_EXPECTED 3
 
 typedef struct packet {
     uint8_t data[1200];
@@ -587,6 +589,149 @@ static void test_first_packet_off_grid(void **state)
     rx_stream_destroy(rx);
 }
 
+static void set_ts(packet *p, uint32_t ts)
+{
+    p->data[4] = (uint8_t)(ts >> 24);
+    p->data[5] = (uint8_t)(ts >> 16);
+    p->data[6] = (uint8_t)(ts >> 8);
+    p->data[7] = (uint8_t)ts;
+}
+
+static uint32_t get_ts(const packet *p)
+{
+    return (uint32_t)p->data[4] << 24 | (uint32_t)p->data[5] << 16 | (uint32_t)p->data[6] << 8 |
+           p->data[7];
+}
+
+typedef struct timeline_outcome {
+    rx_stats stats;
+    int new_sources; /* RX_PACKET_NEW_SOURCE seen (each followed by a restart) */
+} timeline_outcome;
+
+/* Plays packets[0..N) 20 ms apart, with STRAYS packets of our SSRC before
+ * each (a legitimate payload, random sequence number and timestamp),
+ * restarting on RX_PACKET_NEW_SOURCE as the receiver does. */
+static timeline_outcome play_timeline(int n, int strays)
+{
+    rx_config rc;
+    rx_config_defaults(&rc);
+    rc.channels = 1;
+    rc.adaptive_rate = false;
+    char err[128];
+    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
+    assert_non_null(rx);
+    static float pcm[5760];
+    rx_frame_info info;
+    timeline_outcome out = {0};
+    uint32_t rng = 12345;
+    int64_t t = 0;
+    for (int i = 0; i < n; i++, t += 20 * MS) {
+        /* strays start once the timeline is established (three packets) */
+        for (int j = 0; i >= MIN_SEQUENTIAL_EXPECTED && j < strays; j++) {
+            packet p = packets[(i + j) % n];
+            rng = rng * 1664525u + 1013904223u;
+            p.data[2] = (uint8_t)(rng >> 24);
+            p.data[3] = (uint8_t)(rng >> 16);
+            rng = rng * 1664525u + 1013904223u;
+            set_ts(&p, rng);
+            enum rx_packet_result r = rx_stream_packet(rx, p.data, (size_t)p.len, t);
+            assert_int_not_equal(r, RX_PACKET_NEW_SOURCE);
+        }
+        while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
+            ;
+        enum rx_packet_result r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        if (r == RX_PACKET_NEW_SOURCE) {
+            while (rx_stream_pull(rx, t, true, pcm, &info) > 0)
+                ;
+            rx_stream_restart(rx);
+            out.new_sources++;
+            r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        }
+        assert_int_not_equal(r, RX_PACKET_NEW_SOURCE);
+    }
+    for (int guard = 0; guard < 100 && rx_stream_has_pending(rx); guard++, t += 20 * MS)
+        while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
+            ;
+    out.stats = rx_stream_stats(rx);
+    rx_stream_destroy(rx);
+    return out;
+}
+
+/* The sender's timestamps jump by SHIFT ticks at packet 50 of 100 (its
+ * sequence numbers run on): the stream starts over after probation, and
+ * only the frames of the packets on probation may be concealed. */
+static void timeline_jump(int32_t shift)
+{
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 100);
+    for (int i = 50; i < 100; i++)
+        set_ts(&packets[i], get_ts(&packets[i]) + (uint32_t)shift);
+    timeline_outcome o = play_timeline(100, 0);
+    printf("jump %+d ticks: %llu frames, %llu primary, %llu red, %llu concealed, %llu late, "
+           "%llu invalid, %llu restarts\n",
+           (int)shift, (unsigned long long)o.stats.frames_total,
+           (unsigned long long)o.stats.frames_primary, (unsigned long long)o.stats.frames_red,
+           (unsigned long long)o.stats.frames_plc, (unsigned long long)o.stats.packets_late,
+           (unsigned long long)o.stats.packets_invalid, (unsigned long long)o.stats.restarts);
+    assert_int_equal(o.new_sources, 1);
+    assert_int_equal(o.stats.restarts, 1);
+    assert_int_equal(o.stats.packets_late, 0);
+    /* the two packets on probation are dropped; at most their frames are
+     * concealed (copies rebuild what they reach), nothing else */
+    assert_int_equal(o.stats.packets_invalid, MIN_SEQUENTIAL_EXPECTED - 1);
+    assert_true(o.stats.frames_plc <= MIN_SEQUENTIAL_EXPECTED - 1);
+    assert_true(o.stats.frames_primary >= 100 - (MIN_SEQUENTIAL_EXPECTED - 1));
+}
+
+/* Issue: a -10 s jump lost 10 s of audio as "late"; -0.2 s concealed 11
+ * frames. Forward jumps restart too, now after the same probation. */
+static void test_backward_jump_10s(void **state)
+{
+    (void)state;
+    timeline_jump(-10 * 48000);
+}
+
+static void test_backward_jump_200ms(void **state)
+{
+    (void)state;
+    timeline_jump(-9600);
+}
+
+static void test_forward_jump_10s(void **state)
+{
+    (void)state;
+    timeline_jump(10 * 48000);
+}
+
+/* Issue: packets of our SSRC with a valid TOC and random sequence numbers
+ * and timestamps restarted the stream (16.7 s became 481.9 s). Now ten of
+ * them around each real packet are dropped and counted, and the stream
+ * plays on undisturbed. */
+static void test_stray_packets_ignored(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 100);
+    timeline_outcome o = play_timeline(100, 10);
+    printf("strays: %llu frames, %llu primary, %llu concealed, %llu invalid, %llu late, "
+           "%llu restarts\n",
+           (unsigned long long)o.stats.frames_total, (unsigned long long)o.stats.frames_primary,
+           (unsigned long long)o.stats.frames_plc, (unsigned long long)o.stats.packets_invalid,
+           (unsigned long long)o.stats.packets_late, (unsigned long long)o.stats.restarts);
+    assert_int_equal(o.new_sources, 0);
+    assert_int_equal(o.stats.restarts, 0);
+    assert_int_equal(o.stats.frames_primary, 100);
+    assert_int_equal(o.stats.frames_total, 100);
+    assert_int_equal(o.stats.packets_received, 100);
+    /* a stray can land in the window by chance (sequence number near ours,
+     * timestamp on the grid near the head): late or duplicate then */
+    assert_true(o.stats.packets_invalid + o.stats.packets_late + o.stats.packets_duplicate ==
+                97 * 10);
+    assert_true(o.stats.packets_invalid >= 97 * 10 - 5);
+}
+
 static void test_speculative_tail(void **state)
 {
     (void)state;
@@ -643,6 +788,10 @@ int main(void)
         cmocka_unit_test(test_foreign_and_garbage_dropped),
         cmocka_unit_test(test_first_packet_off_grid),
         cmocka_unit_test(test_speculative_tail),
+        cmocka_unit_test(test_backward_jump_10s),
+        cmocka_unit_test(test_backward_jump_200ms),
+        cmocka_unit_test(test_forward_jump_10s),
+        cmocka_unit_test(test_stray_packets_ignored),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
