@@ -108,6 +108,23 @@
  * sequence number behind tells a very late packet (kept: late) from a
  * backward jump. */
 #define MAX_TICKS_PER_SEQ 48000
+/* Concealment of a long gap fades to silence. Opus's packet-loss
+ * concealment repeats and smooths the last sound but never stops: a 10 s
+ * outage during music came out as 10 s of murmur at -33 dBFS, which is
+ * heard as a fault, where silence is heard as the gap it is. Up to
+ * PLC_HOLD_SAMPLES (60 ms: three 20 ms frames, what single losses and
+ * short bursts need; concealment that long still sounds like the signal)
+ * concealment is left alone; then it fades out over PLC_FADE_SAMPLES
+ * (100 ms, raised cosine: slow enough not to click, quick enough that
+ * what is left of the murmur is gone in a tenth of a second, as NetEq's
+ * expansion also mutes within ~100-200 ms), silence after that. The
+ * decoder keeps concealing underneath, so its state moves on, and when
+ * packets return after a gap that was faded, the first frame fades in
+ * over PLC_RESUME_SAMPLES (5 ms) from the gain the gap ended at: no step
+ * from silence into full signal. */
+#define PLC_HOLD_SAMPLES   2880
+#define PLC_FADE_SAMPLES   4800
+#define PLC_RESUME_SAMPLES 240
 
 struct rx_stream {
     rx_config cfg;
@@ -153,6 +170,7 @@ struct rx_stream {
     bool loss_seen;                 /* copies are waited for only once loss has been seen */
     bool lbrr_seen;                 /* the primaries carry in-band FEC for the frame before */
     int last_duration;              /* samples of the last frame, for concealment */
+    int64_t plc_run;                /* samples concealed in a row so far (PLC_HOLD_SAMPLES) */
     double peak_db;                 /* recent peak level of the output (quiet frames) */
     int64_t played_delay_ns;        /* late_hold_ns: how long after its fastest arrival the
                                        last frame was actually produced */
@@ -300,6 +318,7 @@ void rx_stream_restart(rx_stream *rx)
     rx->loss_seen = false;
     rx->lbrr_seen = false;
     rx->last_duration = 960;
+    rx->plc_run = 0;
     rx->peak_db = INITIAL_PEAK_DB;
     rx->played_delay_ns = 0;
     rx->start_known = false;
@@ -751,6 +770,43 @@ static int play_from_copy_stream(rx_stream *rx, int64_t ts, float *pcm)
     return samples;
 }
 
+/* The gain of concealed sample number RUN of a gap (see PLC_HOLD_SAMPLES). */
+static float plc_gain(int64_t run)
+{
+    if (run < PLC_HOLD_SAMPLES)
+        return 1.0f;
+    if (run >= PLC_HOLD_SAMPLES + PLC_FADE_SAMPLES)
+        return 0.0f;
+    return 0.5f + 0.5f * cosf((float)M_PI * (float)(run - PLC_HOLD_SAMPLES) / PLC_FADE_SAMPLES);
+}
+
+/* Fades SAMPLES of concealment in PCM as the gap so far asks, or, for a
+ * frame that is not concealed, fades it in if the gap before it was faded. */
+static void fade_concealment(rx_stream *rx, bool concealed, float *pcm, int samples)
+{
+    const int ch = rx->channels;
+    if (concealed) {
+        if (rx->plc_run + samples > PLC_HOLD_SAMPLES)
+            for (int i = 0; i < samples; i++) {
+                float g = plc_gain(rx->plc_run + i);
+                for (int c = 0; c < ch; c++)
+                    pcm[i * ch + c] *= g;
+            }
+        rx->plc_run += samples;
+        return;
+    }
+    if (rx->plc_run > PLC_HOLD_SAMPLES) {
+        float from = plc_gain(rx->plc_run - 1);
+        int n = samples < PLC_RESUME_SAMPLES ? samples : PLC_RESUME_SAMPLES;
+        for (int i = 0; i < n; i++) {
+            float g = from + (1.0f - from) * (float)(i + 1) / (float)n;
+            for (int c = 0; c < ch; c++)
+                pcm[i * ch + c] *= g;
+        }
+    }
+    rx->plc_run = 0;
+}
+
 /* Plays DECODED samples of IN at the current rate into OUT. The output can
  * hold AL_MAX_FRAME_SAMPLES: only a 120 ms frame slowed down would exceed
  * it, and then its last fraction of a percent is dropped. */
@@ -845,6 +901,8 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
         info->origin = RX_FRAME_PLC;
         info->speculative = !jb_has_frames(&rx->jb);
     }
+
+    fade_concealment(rx, info->origin == RX_FRAME_PLC, out, samples);
 
     rx->prev_from_copy_stream = from_copy_stream;
     double rate = rx->resampler ? quiet_rate(rx, out, samples) : rx->rate;

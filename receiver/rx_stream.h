@@ -3,7 +3,8 @@
  * Parses RTP (and RFC 2198 RED), keeps to one source, files primaries and
  * copies in the jitter buffer, and at each playout tick produces one frame by
  * the best means available: the primary, else a RED copy, else Opus in-band
- * FEC (LBRR) from the next packet, else Opus packet loss concealment.
+ * FEC (LBRR) from the next packet, else Opus packet loss concealment (which
+ * fades to silence once a gap lasts beyond 60 ms, see PLC_HOLD_SAMPLES).
  *
  * Time is an argument (`now_ns`, any monotonic origin), so the same code runs
  * live and in simulated time (tools/lossbench, tests). */
