@@ -91,15 +91,19 @@
  * sequence number is later) starts over the stream only when it is the
  * MIN_SEQUENTIAL-th of a run of such packets that follow each other
  * exactly (sequence number +1, timestamp + the previous one's duration).
+ * One run is followed at a time: a flood of strays between the packets of
+ * a sender that really jumped keeps resetting it, so that jump waits for
+ * the flood to end (the stream it left plays on meanwhile, concealed).
  * Stray packets with random sequence numbers and timestamps continue a run
  * with a chance of 2^-48 each, so they never get through; a sender that
  * really jumped loses nothing with RED: the confirming packet's copies
  * rebuild the MIN_SEQUENTIAL - 1 frames held back (our sender's default
  * carries two). RFC 3550 takes 2; 3 costs one frame more without RED and
  * means a forged restart needs three packets right in a row. A timeline
- * counts as established (and protected) once it has had MIN_SEQUENTIAL
- * packets in order; before that a jump is taken at once, as a sender whose
- * first packet is off the grid needs (GStreamer's opusenc). */
+ * counts as established once it has had MIN_SEQUENTIAL packets in order;
+ * before that a jump is taken at once from the packet right after the
+ * newest (sequence number +1), as a sender whose first packet is off the
+ * grid needs (GStreamer's opusenc); any other is on probation too. */
 #define MIN_SEQUENTIAL 3
 /* In-order packets whose timestamp runs further ahead of the newest
  * packet's than this per sequence number are off the timeline: a second
@@ -456,14 +460,11 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
     case JB_PUT_TOO_FAR:
         return RX_PACKET_NEW_SOURCE;
     case JB_PUT_TOO_OLD:
-        /* Established timelines only get here with a sequence number that
-         * says "late" (see off_timeline): a packet over a window late. */
-        if (rx->in_order >= MIN_SEQUENTIAL || source != JB_SOURCE_PRIMARY) {
-            if (source == JB_SOURCE_PRIMARY)
-                rx->stats.packets_late++;
-            return RX_PACKET_ACCEPTED;
-        }
-        return RX_PACKET_NEW_SOURCE;
+        /* Only a packet whose sequence number says "late" gets here (see
+         * off_timeline): it is over a window late. */
+        if (source == JB_SOURCE_PRIMARY)
+            rx->stats.packets_late++;
+        return RX_PACKET_ACCEPTED;
     case JB_PUT_MISALIGNED:
         /* A primary off the 2.5 ms grid of the frames so far: the sender's
          * timeline moved (GStreamer's opusenc stamps its first packet 312
@@ -565,12 +566,15 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
         return RX_PACKET_DROPPED;
     }
 
-    /* A jump of an established timeline is believed only after probation;
-     * until then its packets are dropped (counted invalid) and the stream
-     * plays on as if they had never come. */
-    if (rx->has_source && rx->in_order >= MIN_SEQUENTIAL &&
-        off_timeline(rx, &h, opus_toc_samples(primary->data, primary->len))) {
-        if (probation_passed(rx, &h, opus_toc_samples(primary->data, primary->len)))
+    /* A jump of the timeline is believed only after probation; until then
+     * its packets are dropped (counted invalid) and the stream plays on as
+     * if they had never come. A timeline not yet established takes a jump
+     * at once from the packet that directly follows its newest (GStreamer's
+     * pre-skip): a stray one does so with a chance of 2^-16. */
+    if (rx->has_source && off_timeline(rx, &h, opus_toc_samples(primary->data, primary->len))) {
+        bool young = rx->in_order < MIN_SEQUENTIAL &&
+                     rtp_seq_diff(h.sequence, (uint16_t)rx->seq.highest) == 1;
+        if (young || probation_passed(rx, &h, opus_toc_samples(primary->data, primary->len)))
             return RX_PACKET_NEW_SOURCE;
         rx->stats.packets_invalid++;
         return RX_PACKET_DROPPED;

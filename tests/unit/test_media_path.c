@@ -611,9 +611,10 @@ typedef struct timeline_outcome {
 } timeline_outcome;
 
 /* Plays packets[0..N) 20 ms apart, with STRAYS packets of our SSRC before
- * each (a legitimate payload, random sequence number and timestamp),
+ * each from packet STRAYS_FROM on (a legitimate payload, random sequence
+ * number and timestamp),
  * restarting on RX_PACKET_NEW_SOURCE as the receiver does. */
-static timeline_outcome play_timeline(int n, int strays)
+static timeline_outcome play_timeline(int n, int strays, int strays_from)
 {
     rx_config rc;
     rx_config_defaults(&rc);
@@ -628,8 +629,7 @@ static timeline_outcome play_timeline(int n, int strays)
     uint32_t rng = 12345;
     int64_t t = 0;
     for (int i = 0; i < n; i++, t += 20 * MS) {
-        /* strays start once the timeline is established (three packets) */
-        for (int j = 0; i >= MIN_SEQUENTIAL_EXPECTED && j < strays; j++) {
+        for (int j = 0; i >= strays_from && j < strays; j++) {
             packet p = packets[(i + j) % n];
             rng = rng * 1664525u + 1013904223u;
             p.data[2] = (uint8_t)(rng >> 24);
@@ -669,7 +669,7 @@ static void timeline_jump(int32_t shift)
     encode(&cfg, 100);
     for (int i = 50; i < 100; i++)
         set_ts(&packets[i], get_ts(&packets[i]) + (uint32_t)shift);
-    timeline_outcome o = play_timeline(100, 0);
+    timeline_outcome o = play_timeline(100, 0, 0);
     printf("jump %+d ticks: %llu frames, %llu primary, %llu red, %llu concealed, %llu late, "
            "%llu invalid, %llu restarts\n",
            (int)shift, (unsigned long long)o.stats.frames_total,
@@ -716,7 +716,7 @@ static void test_stray_packets_ignored(void **state)
     tx_config cfg;
     tx_config_defaults(&cfg);
     encode(&cfg, 100);
-    timeline_outcome o = play_timeline(100, 10);
+    timeline_outcome o = play_timeline(100, 10, MIN_SEQUENTIAL_EXPECTED);
     printf("strays: %llu frames, %llu primary, %llu concealed, %llu invalid, %llu late, "
            "%llu restarts\n",
            (unsigned long long)o.stats.frames_total, (unsigned long long)o.stats.frames_primary,
@@ -808,6 +808,21 @@ static void encode_plain(int n)
  * concealment is left alone for 60 ms, fades out over 100 ms and is
  * silent after; the frames after the gap are the decoder's own, the first
  * faded in over 5 ms. */
+/* The same from the second packet on, before the timeline is established:
+ * only a packet right after the newest may move a young timeline. */
+static void test_stray_packets_young_stream(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 100);
+    timeline_outcome o = play_timeline(100, 50, 1);
+    assert_int_equal(o.new_sources, 0);
+    assert_int_equal(o.stats.restarts, 0);
+    assert_int_equal(o.stats.frames_primary, 100);
+    assert_int_equal(o.stats.frames_total, 100);
+}
+
 static void test_long_gap_fades_to_silence(void **state)
 {
     (void)state;
@@ -936,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_backward_jump_200ms),
         cmocka_unit_test(test_forward_jump_10s),
         cmocka_unit_test(test_stray_packets_ignored),
+        cmocka_unit_test(test_stray_packets_young_stream),
         cmocka_unit_test(test_long_gap_fades_to_silence),
         cmocka_unit_test(test_short_gaps_unaffected),
     };
