@@ -93,9 +93,22 @@ static bool isolated_peak(delay_ctl *c, int64_t now_ns, int64_t extra)
     return !recurs && !lasts;
 }
 
+/* Nanoseconds of stream time from the origin to TS_EXT. Whole seconds and
+ * the remainder are scaled apart: the plain product ticks * 1e9 overflows
+ * int64 after 2^63 / 1e9 ticks, 53.4 h of one stream at 48 kHz; this way
+ * the limit is 2^63 / 1e9 seconds (292 years). Exact: for either sign the
+ * seconds carry the remainder's sign, so truncation is the same as the
+ * single division's. */
+static int64_t stream_ns(const delay_ctl *c, int64_t ts_ext)
+{
+    int64_t ticks = ts_ext - c->ts_origin;
+    int64_t seconds = ticks / AL_RATE, rest = ticks % AL_RATE;
+    return seconds * 1000000000LL + rest * 1000000000LL / AL_RATE;
+}
+
 static int64_t transit_of(const delay_ctl *c, int64_t now_ns, int64_t ts_ext)
 {
-    return now_ns - (ts_ext - c->ts_origin) * 1000000000LL / AL_RATE;
+    return now_ns - stream_ns(c, ts_ext);
 }
 
 int64_t delay_ctl_min_transit(const delay_ctl *c)
@@ -146,7 +159,7 @@ int64_t delay_ctl_min_transit(const delay_ctl *c)
 
 int64_t delay_ctl_earliest(const delay_ctl *c, int64_t ts_ext)
 {
-    return (ts_ext - c->ts_origin) * 1000000000LL / AL_RATE + delay_ctl_min_transit(c);
+    return stream_ns(c, ts_ext) + delay_ctl_min_transit(c);
 }
 
 void delay_ctl_arrival(delay_ctl *c, int64_t now_ns, int64_t ts_ext)

@@ -55,6 +55,11 @@ enum jb_put_result jb_put(jitbuf *jb, uint32_t ts, const uint8_t *data, size_t l
      * and off the grid says the timeline moved, not that it came late. */
     if (offset % JB_GRANULE != 0)
         return JB_PUT_MISALIGNED;
+    /* A frame a whole window behind the head is no longer "a little late":
+     * the caller tells a backward jump from a very late packet (by its
+     * sequence number), as it does for a frame beyond the window. */
+    if (offset < -JB_WINDOW)
+        return JB_PUT_TOO_OLD;
     if (offset < 0)
         return JB_PUT_LATE;
     if (offset + duration > JB_WINDOW)

@@ -54,6 +54,8 @@ enum jb_put_result {
     JB_PUT_TOO_FAR = 4,    /**< beyond the window: the stream jumped */
     JB_PUT_MISALIGNED = 5, /**< not on the 2.5 ms grid of this stream */
     JB_PUT_INVALID = 6,    /**< empty, too long, or a bad duration */
+    JB_PUT_TOO_OLD = 7,    /**< more than the window before the play head: the stream
+                                jumped back, or a packet came over a window late */
 };
 
 typedef struct jb_frame {

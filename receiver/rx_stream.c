@@ -84,6 +84,51 @@
  * packet lies within this many 48 kHz ticks after it (one second): further
  * is not "the first packets were lost" but a stale or wrong announcement. */
 #define MAX_START_GAP_TICKS 48000
+/* Probation of a timeline jump (RFC 3550 A.1's MIN_SEQUENTIAL idea): a
+ * packet of our SSRC that does not fit the current timeline (sequence
+ * number far off, timestamp beyond the jitter buffer's window either way,
+ * off its 2.5 ms grid, or earlier than the newest packet's while its
+ * sequence number is later) starts over the stream only when it is the
+ * MIN_SEQUENTIAL-th of a run of such packets that follow each other
+ * exactly (sequence number +1, timestamp + the previous one's duration).
+ * One run is followed at a time: a flood of strays between the packets of
+ * a sender that really jumped keeps resetting it, so that jump waits for
+ * the flood to end (the stream it left plays on meanwhile, concealed).
+ * Stray packets with random sequence numbers and timestamps continue a run
+ * with a chance of 2^-48 each, so they never get through; a sender that
+ * really jumped loses nothing with RED: the confirming packet's copies
+ * rebuild the MIN_SEQUENTIAL - 1 frames held back (our sender's default
+ * carries two). RFC 3550 takes 2; 3 costs one frame more without RED and
+ * means a forged restart needs three packets right in a row. A timeline
+ * counts as established once it has had MIN_SEQUENTIAL packets in order;
+ * before that a jump is taken at once from the packet right after the
+ * newest (sequence number +1), as a sender whose first packet is off the
+ * grid needs (GStreamer's opusenc); any other is on probation too. */
+#define MIN_SEQUENTIAL 3
+/* In-order packets whose timestamp runs further ahead of the newest
+ * packet's than this per sequence number are off the timeline: a second
+ * covers DTX (a packet every 400 ms of silence) and a sender that pauses;
+ * anything further is a jump (if within the window). The same bound per
+ * sequence number behind tells a very late packet (kept: late) from a
+ * backward jump. */
+#define MAX_TICKS_PER_SEQ 48000
+/* Concealment of a long gap fades to silence. Opus's packet-loss
+ * concealment repeats and smooths the last sound but never stops: a 10 s
+ * outage during music came out as 10 s of murmur at -33 dBFS, which is
+ * heard as a fault, where silence is heard as the gap it is. Up to
+ * PLC_HOLD_SAMPLES (60 ms: three 20 ms frames, what single losses and
+ * short bursts need; concealment that long still sounds like the signal)
+ * concealment is left alone; then it fades out over PLC_FADE_SAMPLES
+ * (100 ms, raised cosine: slow enough not to click, quick enough that
+ * what is left of the murmur is gone in a tenth of a second, as NetEq's
+ * expansion also mutes within ~100-200 ms), silence after that. The
+ * decoder keeps concealing underneath, so its state moves on, and when
+ * packets return after a gap that was faded, the first frame fades in
+ * over PLC_RESUME_SAMPLES (5 ms) from the gain the gap ended at: no step
+ * from silence into full signal. */
+#define PLC_HOLD_SAMPLES   2880
+#define PLC_FADE_SAMPLES   4800
+#define PLC_RESUME_SAMPLES 240
 
 struct rx_stream {
     rx_config cfg;
@@ -104,6 +149,14 @@ struct rx_stream {
     rtp_seq_tracker seq;
     uint64_t duplicates_this_source;
     uint64_t lost_before; /* losses of earlier sources */
+    uint64_t in_order;    /* packets of this timeline that came in order */
+    uint32_t highest_ts;  /* RTP timestamp of the newest (highest sequence) packet */
+
+    /* a run of packets off the timeline, on probation (MIN_SEQUENTIAL) */
+    int run_count; /* 0: none */
+    uint16_t run_seq;
+    uint32_t run_ts;
+    int run_duration;
 
     /* playout schedule */
     bool playing;
@@ -121,6 +174,7 @@ struct rx_stream {
     bool loss_seen;                 /* copies are waited for only once loss has been seen */
     bool lbrr_seen;                 /* the primaries carry in-band FEC for the frame before */
     int last_duration;              /* samples of the last frame, for concealment */
+    int64_t plc_run;                /* samples concealed in a row so far (PLC_HOLD_SAMPLES) */
     double peak_db;                 /* recent peak level of the output (quiet frames) */
     int64_t played_delay_ns;        /* late_hold_ns: how long after its fastest arrival the
                                        last frame was actually produced */
@@ -245,6 +299,8 @@ void rx_stream_restart(rx_stream *rx)
     rx->recorded_any = false;
     rtp_seq_init(&rx->seq);
     rx->duplicates_this_source = 0;
+    rx->in_order = 0;
+    rx->run_count = 0;
     jb_reset(&rx->jb);
     if (rx->decoder)
         opus_decoder_ctl(rx->decoder, OPUS_RESET_STATE);
@@ -266,6 +322,7 @@ void rx_stream_restart(rx_stream *rx)
     rx->loss_seen = false;
     rx->lbrr_seen = false;
     rx->last_duration = 960;
+    rx->plc_run = 0;
     rx->peak_db = INITIAL_PEAK_DB;
     rx->played_delay_ns = 0;
     rx->start_known = false;
@@ -402,6 +459,12 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
         return RX_PACKET_ACCEPTED;
     case JB_PUT_TOO_FAR:
         return RX_PACKET_NEW_SOURCE;
+    case JB_PUT_TOO_OLD:
+        /* Only a packet whose sequence number says "late" gets here (see
+         * off_timeline): it is over a window late. */
+        if (source == JB_SOURCE_PRIMARY)
+            rx->stats.packets_late++;
+        return RX_PACKET_ACCEPTED;
     case JB_PUT_MISALIGNED:
         /* A primary off the 2.5 ms grid of the frames so far: the sender's
          * timeline moved (GStreamer's opusenc stamps its first packet 312
@@ -417,6 +480,43 @@ static enum rx_packet_result store(rx_stream *rx, uint32_t ts, const uint8_t *da
             rx->stats.packets_invalid++;
         return RX_PACKET_DROPPED;
     }
+}
+
+/* Whether a primary of our SSRC lasting DURATION leaves the established
+ * timeline: its sequence number jumps (RFC 3550 A.1's bounds), its
+ * timestamp lies beyond the jitter buffer's window either way or off its
+ * grid, or timestamp and sequence number disagree (a later sequence number
+ * with an earlier timestamp: the sender's clock went back; a late one with
+ * a later timestamp, or either far beyond MAX_TICKS_PER_SEQ). */
+static bool off_timeline(const rx_stream *rx, const rtp_header *h, int duration)
+{
+    int32_t dseq = rtp_seq_diff(h->sequence, (uint16_t)rx->seq.highest);
+    if (dseq >= RTP_MAX_DROPOUT || -dseq > RTP_MAX_MISORDER)
+        return true;
+    int64_t offset = rtp_ts_extend(rx->jb.head, h->timestamp) - rx->jb.head;
+    if (offset % JB_GRANULE != 0 || offset + duration > JB_WINDOW)
+        return true;
+    int64_t dts = rtp_ts_diff(h->timestamp, rx->highest_ts);
+    int64_t bound = (int64_t)(dseq < 0 ? -dseq : dseq) * MAX_TICKS_PER_SEQ;
+    if (dseq > 0)
+        return dts <= 0 || dts > bound;
+    return dts > 0 || -dts > bound;
+}
+
+/* A packet off the timeline: true when it completes a run of
+ * MIN_SEQUENTIAL that follow each other exactly (the jump is real). */
+static bool probation_passed(rx_stream *rx, const rtp_header *h, int duration)
+{
+    bool follows = rx->run_count > 0 && h->sequence == (uint16_t)(rx->run_seq + 1) &&
+                   h->timestamp == rx->run_ts + (uint32_t)rx->run_duration;
+    rx->run_count = follows ? rx->run_count + 1 : 1;
+    rx->run_seq = h->sequence;
+    rx->run_ts = h->timestamp;
+    rx->run_duration = duration;
+    if (rx->run_count < MIN_SEQUENTIAL)
+        return false;
+    rx->run_count = 0;
+    return true;
 }
 
 enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t len,
@@ -462,6 +562,20 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
     }
 
     if (!rx->decoder && open_decoder(rx, opus_packet_get_nb_channels(primary->data)) != 0) {
+        rx->stats.packets_invalid++;
+        return RX_PACKET_DROPPED;
+    }
+
+    /* A jump of the timeline is believed only after probation; until then
+     * its packets are dropped (counted invalid) and the stream plays on as
+     * if they had never come. A timeline not yet established takes a jump
+     * at once from the packet that directly follows its newest (GStreamer's
+     * pre-skip): a stray one does so with a chance of 2^-16. */
+    if (rx->has_source && off_timeline(rx, &h, opus_toc_samples(primary->data, primary->len))) {
+        bool young = rx->in_order < MIN_SEQUENTIAL &&
+                     rtp_seq_diff(h.sequence, (uint16_t)rx->seq.highest) == 1;
+        if (young || probation_passed(rx, &h, opus_toc_samples(primary->data, primary->len)))
+            return RX_PACKET_NEW_SOURCE;
         rx->stats.packets_invalid++;
         return RX_PACKET_DROPPED;
     }
@@ -527,6 +641,8 @@ enum rx_packet_result rx_stream_packet(rx_stream *rx, const uint8_t *buf, size_t
         rx->recorded_any = true;
     }
     if (verdict == RTP_SEQ_IN_ORDER) {
+        rx->in_order++;
+        rx->highest_ts = h.timestamp;
         update_jitter(rx, h.timestamp, now_ns);
         /* A gap in sequence numbers means loss: from now on wait for copies. */
         if (rx->seq.received > 1 && extended > 0 && rx->seq.bad_seq_valid == false &&
@@ -658,6 +774,43 @@ static int play_from_copy_stream(rx_stream *rx, int64_t ts, float *pcm)
     return samples;
 }
 
+/* The gain of concealed sample number RUN of a gap (see PLC_HOLD_SAMPLES). */
+static float plc_gain(int64_t run)
+{
+    if (run < PLC_HOLD_SAMPLES)
+        return 1.0f;
+    if (run >= PLC_HOLD_SAMPLES + PLC_FADE_SAMPLES)
+        return 0.0f;
+    return 0.5f + 0.5f * cosf((float)M_PI * (float)(run - PLC_HOLD_SAMPLES) / PLC_FADE_SAMPLES);
+}
+
+/* Fades SAMPLES of concealment in PCM as the gap so far asks, or, for a
+ * frame that is not concealed, fades it in if the gap before it was faded. */
+static void fade_concealment(rx_stream *rx, bool concealed, float *pcm, int samples)
+{
+    const int ch = rx->channels;
+    if (concealed) {
+        if (rx->plc_run + samples > PLC_HOLD_SAMPLES)
+            for (int i = 0; i < samples; i++) {
+                float g = plc_gain(rx->plc_run + i);
+                for (int c = 0; c < ch; c++)
+                    pcm[i * ch + c] *= g;
+            }
+        rx->plc_run += samples;
+        return;
+    }
+    if (rx->plc_run > PLC_HOLD_SAMPLES) {
+        float from = plc_gain(rx->plc_run - 1);
+        int n = samples < PLC_RESUME_SAMPLES ? samples : PLC_RESUME_SAMPLES;
+        for (int i = 0; i < n; i++) {
+            float g = from + (1.0f - from) * (float)(i + 1) / (float)n;
+            for (int c = 0; c < ch; c++)
+                pcm[i * ch + c] *= g;
+        }
+    }
+    rx->plc_run = 0;
+}
+
 /* Plays DECODED samples of IN at the current rate into OUT. The output can
  * hold AL_MAX_FRAME_SAMPLES: only a 120 ms frame slowed down would exceed
  * it, and then its last fraction of a percent is dropped. */
@@ -752,6 +905,8 @@ int rx_stream_pull(rx_stream *rx, int64_t now_ns, bool force, float *pcm, rx_fra
         info->origin = RX_FRAME_PLC;
         info->speculative = !jb_has_frames(&rx->jb);
     }
+
+    fade_concealment(rx, info->origin == RX_FRAME_PLC, out, samples);
 
     rx->prev_from_copy_stream = from_copy_stream;
     double rate = rx->resampler ? quiet_rate(rx, out, samples) : rx->rate;

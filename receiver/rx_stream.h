@@ -3,7 +3,8 @@
  * Parses RTP (and RFC 2198 RED), keeps to one source, files primaries and
  * copies in the jitter buffer, and at each playout tick produces one frame by
  * the best means available: the primary, else a RED copy, else Opus in-band
- * FEC (LBRR) from the next packet, else Opus packet loss concealment.
+ * FEC (LBRR) from the next packet, else Opus packet loss concealment (which
+ * fades to silence once a gap lasts beyond 60 ms, see PLC_HOLD_SAMPLES).
  *
  * Time is an argument (`now_ns`, any monotonic origin), so the same code runs
  * live and in simulated time (tools/lossbench, tests). */
@@ -60,7 +61,8 @@ typedef struct rx_stats {
     uint64_t packets_lost;      /**< expected minus received (RFC 3550 A.3) */
     uint64_t packets_late;      /**< arrived after their frame was played */
     uint64_t packets_duplicate; /**< a primary already held */
-    uint64_t packets_invalid;   /**< not RTP, bad RED, bad Opus framing */
+    uint64_t packets_invalid;   /**< not RTP, bad RED, bad Opus framing, or off the
+                                     timeline and not (yet) confirmed by probation */
     uint64_t packets_foreign;   /**< another SSRC or payload type */
     uint64_t bytes_received;    /**< RTP payload bytes of our source */
     uint64_t frames_total;      /**< frames played */
@@ -70,7 +72,7 @@ typedef struct rx_stats {
     uint64_t frames_plc;        /**< ... concealed */
     uint64_t copies_received;   /**< RED copies that arrived */
     uint64_t copies_used;       /**< RED copies that filled a hole */
-    uint64_t restarts;          /**< new sources or timeline jumps */
+    uint64_t restarts;          /**< new sources or timeline jumps (after probation) */
     int redundancy_depth;       /**< copies per packet in the latest RED packet */
     int copy_distance;          /**< frames back of the oldest copy in the latest RED packet */
     int frame_samples;          /**< duration of the latest primary, 48 kHz samples */

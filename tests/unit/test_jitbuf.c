@@ -148,6 +148,26 @@ static void test_too_far_and_misaligned(void **state)
     assert_int_equal(jb_put(&jb, FRAME, d, 1, 5760 + 120, JB_SOURCE_PRIMARY), JB_PUT_INVALID);
 }
 
+/* A frame a window or more behind the head: a backward jump (or a packet
+ * very late), told apart from the ordinary late frame (issue: a -10 s jump
+ * was taken as 10 s of late frames). */
+static void test_too_old(void **state)
+{
+    (void)state;
+    uint32_t base = 10u * (uint32_t)JB_WINDOW;
+    run(base, "p0 g0 p1 g1");
+    uint8_t d[1] = {0};
+    /* within the window behind: late */
+    assert_int_equal(
+        jb_put(&jb, base + 2 * FRAME - (uint32_t)JB_WINDOW, d, 1, FRAME, JB_SOURCE_PRIMARY),
+        JB_PUT_LATE);
+    /* beyond it: too old, whatever the distance */
+    assert_int_equal(
+        jb_put(&jb, base + 2 * FRAME - (uint32_t)JB_WINDOW - FRAME, d, 1, FRAME, JB_SOURCE_PRIMARY),
+        JB_PUT_TOO_OLD);
+    assert_int_equal(jb_put(&jb, base - 480000u, d, 1, FRAME, JB_SOURCE_PRIMARY), JB_PUT_TOO_OLD);
+}
+
 static void test_long_stream_laps_the_ring(void **state)
 {
     (void)state;
@@ -208,6 +228,7 @@ int main(void)
         cmocka_unit_test_setup(test_late_after_concealment, setup),
         cmocka_unit_test_setup(test_timestamp_wrap, setup),
         cmocka_unit_test_setup(test_too_far_and_misaligned, setup),
+        cmocka_unit_test_setup(test_too_old, setup),
         cmocka_unit_test_setup(test_long_stream_laps_the_ring, setup),
         cmocka_unit_test_setup(test_mixed_durations, setup),
     };

@@ -1,8 +1,10 @@
 /* The real sender and receiver media code in simulated time: frames through
  * tx_stream, packets dropped, reordered or duplicated by a script, into
  * rx_stream, with every frame counted by how it was produced. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 
 #define MAX_PACKETS 1000
 #define MS          1000000LL
+/* rx_stream.c: packets a timeline jump needs to be believed */
+#define MIN_SEQUENTIAL_EXPECTED 3
 
 typedef struct packet {
     uint8_t data[1200];
@@ -587,6 +591,306 @@ static void test_first_packet_off_grid(void **state)
     rx_stream_destroy(rx);
 }
 
+static void set_ts(packet *p, uint32_t ts)
+{
+    p->data[4] = (uint8_t)(ts >> 24);
+    p->data[5] = (uint8_t)(ts >> 16);
+    p->data[6] = (uint8_t)(ts >> 8);
+    p->data[7] = (uint8_t)ts;
+}
+
+static uint32_t get_ts(const packet *p)
+{
+    return (uint32_t)p->data[4] << 24 | (uint32_t)p->data[5] << 16 | (uint32_t)p->data[6] << 8 |
+           p->data[7];
+}
+
+typedef struct timeline_outcome {
+    rx_stats stats;
+    int new_sources; /* RX_PACKET_NEW_SOURCE seen (each followed by a restart) */
+} timeline_outcome;
+
+/* Plays packets[0..N) 20 ms apart, with STRAYS packets of our SSRC before
+ * each from packet STRAYS_FROM on (a legitimate payload, random sequence
+ * number and timestamp),
+ * restarting on RX_PACKET_NEW_SOURCE as the receiver does. */
+static timeline_outcome play_timeline(int n, int strays, int strays_from)
+{
+    rx_config rc;
+    rx_config_defaults(&rc);
+    rc.channels = 1;
+    rc.adaptive_rate = false;
+    char err[128];
+    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
+    assert_non_null(rx);
+    static float pcm[5760];
+    rx_frame_info info;
+    timeline_outcome out = {0};
+    uint32_t rng = 12345;
+    int64_t t = 0;
+    for (int i = 0; i < n; i++, t += 20 * MS) {
+        for (int j = 0; i >= strays_from && j < strays; j++) {
+            packet p = packets[(i + j) % n];
+            rng = rng * 1664525u + 1013904223u;
+            p.data[2] = (uint8_t)(rng >> 24);
+            p.data[3] = (uint8_t)(rng >> 16);
+            rng = rng * 1664525u + 1013904223u;
+            set_ts(&p, rng);
+            enum rx_packet_result r = rx_stream_packet(rx, p.data, (size_t)p.len, t);
+            assert_int_not_equal(r, RX_PACKET_NEW_SOURCE);
+        }
+        while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
+            ;
+        enum rx_packet_result r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        if (r == RX_PACKET_NEW_SOURCE) {
+            while (rx_stream_pull(rx, t, true, pcm, &info) > 0)
+                ;
+            rx_stream_restart(rx);
+            out.new_sources++;
+            r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        }
+        assert_int_not_equal(r, RX_PACKET_NEW_SOURCE);
+    }
+    for (int guard = 0; guard < 100 && rx_stream_has_pending(rx); guard++, t += 20 * MS)
+        while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
+            ;
+    out.stats = rx_stream_stats(rx);
+    rx_stream_destroy(rx);
+    return out;
+}
+
+/* The sender's timestamps jump by SHIFT ticks at packet 50 of 100 (its
+ * sequence numbers run on): the stream starts over after probation, and
+ * only the frames of the packets on probation may be concealed. */
+static void timeline_jump(int32_t shift)
+{
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 100);
+    for (int i = 50; i < 100; i++)
+        set_ts(&packets[i], get_ts(&packets[i]) + (uint32_t)shift);
+    timeline_outcome o = play_timeline(100, 0, 0);
+    printf("jump %+d ticks: %llu frames, %llu primary, %llu red, %llu concealed, %llu late, "
+           "%llu invalid, %llu restarts\n",
+           (int)shift, (unsigned long long)o.stats.frames_total,
+           (unsigned long long)o.stats.frames_primary, (unsigned long long)o.stats.frames_red,
+           (unsigned long long)o.stats.frames_plc, (unsigned long long)o.stats.packets_late,
+           (unsigned long long)o.stats.packets_invalid, (unsigned long long)o.stats.restarts);
+    assert_int_equal(o.new_sources, 1);
+    assert_int_equal(o.stats.restarts, 1);
+    assert_int_equal(o.stats.packets_late, 0);
+    /* the two packets on probation are dropped; at most their frames are
+     * concealed (copies rebuild what they reach), nothing else */
+    assert_int_equal(o.stats.packets_invalid, MIN_SEQUENTIAL_EXPECTED - 1);
+    assert_true(o.stats.frames_plc <= MIN_SEQUENTIAL_EXPECTED - 1);
+    assert_true(o.stats.frames_primary >= 100 - (MIN_SEQUENTIAL_EXPECTED - 1));
+}
+
+/* Issue: a -10 s jump lost 10 s of audio as "late"; -0.2 s concealed 11
+ * frames. Forward jumps restart too, now after the same probation. */
+static void test_backward_jump_10s(void **state)
+{
+    (void)state;
+    timeline_jump(-10 * 48000);
+}
+
+static void test_backward_jump_200ms(void **state)
+{
+    (void)state;
+    timeline_jump(-9600);
+}
+
+static void test_forward_jump_10s(void **state)
+{
+    (void)state;
+    timeline_jump(10 * 48000);
+}
+
+/* Issue: packets of our SSRC with a valid TOC and random sequence numbers
+ * and timestamps restarted the stream (16.7 s became 481.9 s). Now ten of
+ * them around each real packet are dropped and counted, and the stream
+ * plays on undisturbed. */
+static void test_stray_packets_ignored(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 100);
+    timeline_outcome o = play_timeline(100, 10, MIN_SEQUENTIAL_EXPECTED);
+    printf("strays: %llu frames, %llu primary, %llu concealed, %llu invalid, %llu late, "
+           "%llu restarts\n",
+           (unsigned long long)o.stats.frames_total, (unsigned long long)o.stats.frames_primary,
+           (unsigned long long)o.stats.frames_plc, (unsigned long long)o.stats.packets_invalid,
+           (unsigned long long)o.stats.packets_late, (unsigned long long)o.stats.restarts);
+    assert_int_equal(o.new_sources, 0);
+    assert_int_equal(o.stats.restarts, 0);
+    assert_int_equal(o.stats.frames_primary, 100);
+    assert_int_equal(o.stats.frames_total, 100);
+    assert_int_equal(o.stats.packets_received, 100);
+    /* a stray can land in the window by chance (sequence number near ours,
+     * timestamp on the grid near the head): late or duplicate then */
+    assert_true(o.stats.packets_invalid + o.stats.packets_late + o.stats.packets_duplicate ==
+                97 * 10);
+    assert_true(o.stats.packets_invalid >= 97 * 10 - 5);
+}
+
+/* Plays packets[0..N) one frame apart with the frames in LOST[0..NLOST)
+ * missing (no redundancy, no LBRR: every missing frame is concealed) and
+ * writes the output into OUT (N * 960 samples); REF gets what a plain Opus
+ * decoder makes of the same packets, concealing every missing frame. */
+static void play_with_gaps(int n, const int *lost, int nlost, float *out, float *ref)
+{
+    rx_config rc;
+    rx_config_defaults(&rc);
+    rc.channels = 1;
+    rc.adaptive_rate = false;
+    char err[128];
+    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
+    assert_non_null(rx);
+    int status;
+    OpusDecoder *dec = opus_decoder_create(48000, 1, &status);
+    assert_non_null(dec);
+    static float pcm[5760];
+    rx_frame_info info;
+    long written = 0;
+    int64_t t = 0;
+    for (int i = 0; i < n; i++, t += 20 * MS) {
+        int got;
+        while ((got = rx_stream_pull(rx, t, false, pcm, &info)) > 0) {
+            assert_true(written + got <= (long)n * 960);
+            memcpy(out + written, pcm, sizeof(float) * (size_t)got);
+            written += got;
+        }
+        bool missing = false;
+        for (int j = 0; j < nlost; j++)
+            missing = missing || lost[j] == i;
+        if (missing) {
+            assert_int_equal(opus_decode_float(dec, NULL, 0, ref + (long)i * 960, 960, 0), 960);
+            continue;
+        }
+        assert_int_equal(opus_decode_float(dec, packets[i].data + 12, packets[i].len - 12,
+                                           ref + (long)i * 960, 960, 0),
+                         960);
+        assert_int_equal(rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t),
+                         RX_PACKET_ACCEPTED);
+    }
+    for (int guard = 0; guard < 100 && rx_stream_has_pending(rx); guard++, t += 20 * MS) {
+        int got;
+        while ((got = rx_stream_pull(rx, t, false, pcm, &info)) > 0) {
+            assert_true(written + got <= (long)n * 960);
+            memcpy(out + written, pcm, sizeof(float) * (size_t)got);
+            written += got;
+        }
+    }
+    assert_int_equal(written, (long)n * 960);
+    opus_decoder_destroy(dec);
+    rx_stream_destroy(rx);
+}
+
+static double rms_db(const float *x, long n)
+{
+    double e = 0;
+    for (long i = 0; i < n; i++)
+        e += (double)x[i] * x[i];
+    return 10.0 * log10(e / (double)n + 1e-20);
+}
+
+static void encode_plain(int n)
+{
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    cfg.redundancy = 0;
+    cfg.fec = false;
+    encode(&cfg, n);
+}
+
+/* Issue: a 10 s outage came out as 10 s of concealment murmur. Now the
+ * concealment is left alone for 60 ms, fades out over 100 ms and is
+ * silent after; the frames after the gap are the decoder's own, the first
+ * faded in over 5 ms. */
+/* The same from the second packet on, before the timeline is established:
+ * only a packet right after the newest may move a young timeline. */
+static void test_stray_packets_young_stream(void **state)
+{
+    (void)state;
+    tx_config cfg;
+    tx_config_defaults(&cfg);
+    encode(&cfg, 100);
+    timeline_outcome o = play_timeline(100, 50, 1);
+    assert_int_equal(o.new_sources, 0);
+    assert_int_equal(o.stats.restarts, 0);
+    assert_int_equal(o.stats.frames_primary, 100);
+    assert_int_equal(o.stats.frames_total, 100);
+}
+
+static void test_long_gap_fades_to_silence(void **state)
+{
+    (void)state;
+    enum { N = 600, FIRST = 50, GAP = 500 };
+    /* music, as in the issue: its concealment murmurs on far louder than
+     * speech's */
+    char err[256];
+    soundfile_reader *r = soundfile_reader_open(
+        AL_TEST_DATA "/music_brahms_hungarian_dance5_excerpt.flac", 1, err, sizeof err);
+    assert_non_null(r);
+    float *music = malloc(sizeof(float) * 48000 * 10);
+    long music_len = soundfile_reader_read(r, music, 48000 * 10);
+    soundfile_reader_close(r);
+    assert_true(music_len > 48000 * 2);
+    float *saved = speech;
+    long saved_len = speech_len;
+    speech = music;
+    speech_len = music_len;
+    encode_plain(N);
+    speech = saved;
+    speech_len = saved_len;
+    free(music);
+    static int lost[GAP];
+    for (int i = 0; i < GAP; i++)
+        lost[i] = FIRST + i;
+    float *out = calloc((size_t)N * 960, sizeof(float));
+    float *ref = calloc((size_t)N * 960, sizeof(float));
+    play_with_gaps(N, lost, GAP, out, ref);
+    long gap_start = FIRST * 960L, gap_end = (FIRST + GAP) * 960L;
+    long silent_from = gap_start + 2880 + 4800;
+    printf("10 s gap: plain concealment %.1f dB in its last second, ours %.1f dB\n",
+           rms_db(ref + gap_end - 48000, 48000), rms_db(out + gap_end - 48000, 48000));
+    assert_true(rms_db(ref + gap_end - 48000, 48000) > -60.0); /* the murmur was there */
+    /* before the gap and its first 60 ms: untouched */
+    for (long k = 0; k < gap_start + 2880; k++)
+        assert_true(out[k] == ref[k]);
+    /* the fade only ever lowers the level */
+    for (long k = gap_start + 2880; k < silent_from; k++)
+        assert_true(fabsf(out[k]) <= fabsf(ref[k]));
+    /* silent from 160 ms into the gap to its end */
+    for (long k = silent_from; k < gap_end; k++)
+        assert_true(out[k] == 0.0f);
+    /* the first frame after it fades in, the rest is the decoder's own */
+    for (long k = gap_end; k < gap_end + 240; k++)
+        assert_true(fabsf(out[k]) <= fabsf(ref[k]));
+    for (long k = gap_end + 240; k < (long)N * 960; k++)
+        assert_true(out[k] == ref[k]);
+    free(out);
+    free(ref);
+}
+
+/* Single losses and bursts of two and three frames are concealed exactly
+ * as Opus conceals them: the fade never reaches them. */
+static void test_short_gaps_unaffected(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    encode_plain(N);
+    const int lost[] = {100, 200, 201, 300, 301, 302};
+    float *out = calloc((size_t)N * 960, sizeof(float));
+    float *ref = calloc((size_t)N * 960, sizeof(float));
+    play_with_gaps(N, lost, (int)(sizeof lost / sizeof lost[0]), out, ref);
+    for (long k = 0; k < (long)N * 960; k++)
+        assert_true(out[k] == ref[k]);
+    free(out);
+    free(ref);
+}
+
 static void test_speculative_tail(void **state)
 {
     (void)state;
@@ -643,6 +947,13 @@ int main(void)
         cmocka_unit_test(test_foreign_and_garbage_dropped),
         cmocka_unit_test(test_first_packet_off_grid),
         cmocka_unit_test(test_speculative_tail),
+        cmocka_unit_test(test_backward_jump_10s),
+        cmocka_unit_test(test_backward_jump_200ms),
+        cmocka_unit_test(test_forward_jump_10s),
+        cmocka_unit_test(test_stray_packets_ignored),
+        cmocka_unit_test(test_stray_packets_young_stream),
+        cmocka_unit_test(test_long_gap_fades_to_silence),
+        cmocka_unit_test(test_short_gaps_unaffected),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
