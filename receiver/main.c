@@ -126,9 +126,10 @@ static void usage(void)
            "  -h, --help                  this help\n"
            "  -V, --version               version\n"
            "\n"
-           "Ends on Ctrl-C or SIGTERM (with --once also when its session ends; in plain RTP\n"
-           "modes after the idle timeout); the file is always finalised with everything\n"
-           "received.\n"
+           "Ends on Ctrl-C, SIGTERM, SIGHUP or SIGQUIT (with --once also when its session\n"
+           "ends; in plain RTP modes after the idle timeout); the file is always finalised\n"
+           "with everything received. A WAV's header is brought up to date every second,\n"
+           "so even a killed receiver leaves a readable file.\n"
            "Exit status: 0 done, 1 runtime failure, 2 bad option, file or port.\n",
            AL_DEFAULT_PORT, RTSP_DEFAULT_SESSION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_S, AL_OPUS_PT,
            AL_RED_PT, DEFAULT_IDLE_TIMEOUT_S);
@@ -1015,8 +1016,14 @@ int main(int argc, char **argv)
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
+    /* Every signal that asks a program to end finalises the file: SIGHUP (the
+     * terminal went away) and SIGQUIT (Ctrl-\\) too, not only Ctrl-C and
+     * SIGTERM. What nothing can catch (SIGKILL, a crash) still leaves a WAV
+     * whose header is at most a second behind (audio/soundfile.c). */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     if (opt.verbose >= 0) {
