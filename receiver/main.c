@@ -337,7 +337,9 @@ typedef struct receiver {
     bool have_done;
     uint64_t foreign;          /* media the session gate dropped */
     uint64_t foreign_at_start; /* ... when the current session started */
-    bool session_ended;        /* --once: leave */
+    uint64_t truncated;        /* datagrams longer than the buffer: invalid */
+    uint64_t truncated_at_start;
+    bool session_ended; /* --once: leave */
 
     /* control channel */
     int udp;
@@ -497,6 +499,7 @@ static rx_stats total_stats(const receiver *r)
         s = r->done;
     }
     s.packets_foreign += r->foreign;
+    s.packets_invalid += r->truncated;
     return s;
 }
 
@@ -526,14 +529,21 @@ static void handle_packet(receiver *r, const uint8_t *buf, size_t n, int64_t now
 
 static void handle_datagrams(receiver *r)
 {
-    uint8_t buf[2048];
+    /* Any datagram fits (a 120 ms Opus packet at 510 kbps is 7.7 kB; RFC
+     * 6716 allows 61 kB); one that still does not is counted, not decoded. */
+    static uint8_t buf[UDP_MAX_DATAGRAM];
     for (;;) {
         struct sockaddr_storage src;
         socklen_t src_len = sizeof src;
         int64_t now; /* when it arrived: the kernel's stamp */
-        ssize_t n = udp_recv_stamped(r->udp, buf, sizeof buf, &src, &src_len, &now);
+        bool truncated;
+        ssize_t n = udp_recv_stamped(r->udp, buf, sizeof buf, &src, &src_len, &now, &truncated);
         if (n < 0)
             return; /* EAGAIN: all read */
+        if (truncated) {
+            r->truncated++;
+            continue;
+        }
         if (r->srv) {
             const rtsp_server_session *sess = rtsp_server_get_session(r->srv);
             bool from_peer = sess->conn >= 0 && r->conns[sess->conn].fd >= 0 &&
@@ -598,6 +608,7 @@ static void session_start(receiver *r, int c)
     }
     r->last_packet = 0;
     r->foreign_at_start = r->foreign;
+    r->truncated_at_start = r->truncated;
     if (r->opt->verbose < 0)
         return;
     char peer[128], red[128] = "no RED", ptime[32] = "frame length from the packets";
@@ -639,6 +650,7 @@ static void session_end(receiver *r, const char *why)
     int64_t written = r->sink ? file_sink_written(r->sink) : 0;
     /* For this session's summary: what its gate dropped meanwhile. */
     s.packets_foreign += r->foreign - r->foreign_at_start;
+    s.packets_invalid += r->truncated - r->truncated_at_start;
     if (r->opt->verbose >= 0) {
         int frame = s.frame_samples > 0 ? s.frame_samples : 960;
         fprintf(stderr, "%s: session ended (%s): %.2f s of audio; %s now holds %.2f s\n", program,
