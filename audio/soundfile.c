@@ -52,11 +52,20 @@ struct soundfile_reader {
     int failed; /* a read error happened; sticky until rewind */
 };
 
+/* A WAV being written gets its sizes rewritten every this many frames (1 s
+ * at 48 kHz), so that a file whose writer is killed (SIGKILL, a crash)
+ * still says how much audio it holds, to within a second. Each update is
+ * two seeks and a 44-byte write; libsndfile's SFC_SET_UPDATE_HEADER_AUTO
+ * would do it after every write call (50 per second at 20 ms frames). */
+#define HEADER_UPDATE_FRAMES SOUNDFILE_RATE
+
 struct soundfile_writer {
     SNDFILE *sf;
     int channels;
+    int is_wav; /* the header holds sizes to keep up to date */
     int64_t frames;
-    float buf[]; /* CHUNK_FRAMES x channels, the clipped copy of the input */
+    int64_t header_frames; /* what the header says the file holds */
+    float buf[];           /* CHUNK_FRAMES x channels, the clipped copy of the input */
 };
 
 static void set_err(char *err, size_t err_size, const char *fmt, ...)
@@ -457,7 +466,9 @@ soundfile_writer *soundfile_writer_open(const char *path, int channels, char *er
         return NULL;
     }
     w->channels = channels;
+    w->is_wav = (format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV;
     w->frames = 0;
+    w->header_frames = 0;
     w->sf = sf_open(path, SFM_WRITE, &info);
     if (w->sf == NULL) {
         char why[128];
@@ -497,6 +508,10 @@ int soundfile_writer_write(soundfile_writer *writer, const float *in, long frame
             return -1;
         in += count;
         frames -= n;
+    }
+    if (writer->is_wav && writer->frames - writer->header_frames >= HEADER_UPDATE_FRAMES) {
+        sf_command(writer->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+        writer->header_frames = writer->frames;
     }
     return 0;
 }

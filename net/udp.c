@@ -68,7 +68,7 @@ int udp_open_for(const struct sockaddr *dest, char *err, size_t err_size)
 }
 
 ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage *src,
-                         socklen_t *src_len, int64_t *arrival_ns)
+                         socklen_t *src_len, int64_t *arrival_ns, bool *truncated)
 {
     struct iovec iov = {.iov_base = buf, .iov_len = len};
     union {
@@ -86,8 +86,12 @@ ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage 
     ssize_t n = recvmsg(fd, &msg, 0);
     int64_t now = clock_now_ns();
     *arrival_ns = now;
+    if (truncated)
+        *truncated = false;
     if (n < 0)
         return n;
+    if (truncated)
+        *truncated = (msg.msg_flags & MSG_TRUNC) != 0;
     *src_len = msg.msg_namelen;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)

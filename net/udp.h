@@ -2,6 +2,7 @@
 #ifndef AL_NET_UDP_H
 #define AL_NET_UDP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -15,12 +16,19 @@ int udp_open_bound(const net_endpoint *ep, char *err, size_t err_size);
 /** Opens an unbound UDP socket of DEST's family for sending to DEST. */
 int udp_open_for(const struct sockaddr *dest, char *err, size_t err_size);
 
+/** The largest UDP payload: the 16-bit UDP length minus its 8-byte header
+ *  (IPv4's 20-byte IP header leaves 65507 of it). A buffer this size holds
+ *  any datagram, so nothing we could accept is ever cut short. */
+#define UDP_MAX_DATAGRAM 65527
+
 /** recvfrom() that also tells when the datagram arrived, on the monotonic
  *  clock (net/clock.h): the kernel's own stamp (SO_TIMESTAMPNS, set by
  *  udp_open_bound) when there is one, else the time of reading. A program
  *  that was held up (scheduled out, busy) then still sees packets that came
- *  on time as on time. Returns what recvfrom() returns. */
+ *  on time as on time. Returns what recvfrom() returns; *TRUNCATED (when
+ *  not NULL) says whether the datagram was longer than LEN and cut short
+ *  (MSG_TRUNC): its bytes past LEN are lost, it must not be used. */
 ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage *src,
-                         socklen_t *src_len, int64_t *arrival_ns);
+                         socklen_t *src_len, int64_t *arrival_ns, bool *truncated);
 
 #endif

@@ -7,8 +7,15 @@
 #define AL_RED_PT            63    /**< dynamic payload type for RED (RFC 2198) */
 #define AL_RATE              48000 /**< Opus RTP clock and our internal sample rate */
 #define AL_MAX_PACKET        1200  /**< largest RTP packet we send, bytes (path MTU margin) */
-#define AL_MAX_OPUS_PACKET   1275  /**< largest Opus packet, bytes (RFC 6716 3.4) */
+#define AL_MAX_OPUS_FRAME    1275  /**< largest Opus frame, bytes (RFC 6716 3.4, R2) */
 #define AL_MAX_FRAME_SAMPLES 5760  /**< 120 ms at 48 kHz: largest Opus packet duration */
+
+/** Largest Opus packet we accept, bytes: a code 3 packet (RFC 6716 3.2.5)
+ *  of 48 frames (120 ms of 2.5 ms frames) of AL_MAX_OPUS_FRAME each, with
+ *  its TOC, frame count and 47 two-byte frame lengths. Real encoders stay
+ *  far below (libopus at 510 kbps: 3.8 kB for 60 ms, 7.7 kB for 120 ms), but
+ *  all of it is valid and fits a UDP datagram. */
+#define AL_MAX_OPUS_PACKET (1 + 1 + 47 * 2 + 48 * AL_MAX_OPUS_FRAME)
 
 /* The control channel (docs/protocol.md). */
 #define AL_RTSP_PATH       "/audio"            /**< path of --to HOST:PORT */

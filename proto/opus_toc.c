@@ -4,11 +4,13 @@
 
 #include <opus.h>
 
+#include "proto/defaults.h"
+
 #define MAX_SAMPLES 5760 /* 120 ms at 48 kHz, the longest legal packet */
 
 int opus_toc_samples(const uint8_t *packet, size_t len)
 {
-    if (!packet || len == 0 || len > 1275 * 48)
+    if (!packet || len == 0 || len > AL_MAX_OPUS_PACKET)
         return -1;
     unsigned char toc;
     const unsigned char *frames[48];

@@ -677,8 +677,12 @@ int sdp_select_opus(const sdp_desc *d, sdp_opus_stream *out, char *why, size_t w
         return SDP_ERR_ARG;
     if (d->audio_sections == 0 || d->payload_count == 0)
         return fail(SDP_ERR_NO_AUDIO, why, why_cap, "no audio stream offered");
-    if (!text_equal_nocase(d->proto, "RTP/AVP") && !text_equal_nocase(d->proto, "RTP/AVPF"))
-        return fail(SDP_ERR_PROFILE, why, why_cap, "transport %s is not RTP/AVP", d->proto);
+    if (!text_equal_nocase(d->proto, "RTP/AVP") && !text_equal_nocase(d->proto, "RTP/AVPF")) {
+        /* Peer text goes into WHY, which is printed and echoed: escaped. */
+        char proto[TEXT_ESCAPED_SIZE(SDP_MAX_PROTO)];
+        text_escape(proto, sizeof proto, d->proto, sizeof d->proto);
+        return fail(SDP_ERR_PROFILE, why, why_cap, "transport %s is not RTP/AVP", proto);
+    }
 
     const sdp_payload *opus = sdp_find_payload(d, "opus");
     if (!opus) {
@@ -686,8 +690,10 @@ int sdp_select_opus(const sdp_desc *d, sdp_opus_stream *out, char *why, size_t w
         if (!first->encoding[0])
             return fail(SDP_ERR_CODEC, why, why_cap,
                         "payload %u has no rtpmap; opus/48000/2 is required", first->pt);
+        char encoding[TEXT_ESCAPED_SIZE(SDP_MAX_ENCODING)];
+        text_escape(encoding, sizeof encoding, first->encoding, sizeof first->encoding);
         return fail(SDP_ERR_CODEC, why, why_cap, "payload %u is %s/%u/%u, not opus/48000/2",
-                    first->pt, first->encoding, (unsigned)first->clock_rate, first->channels);
+                    first->pt, encoding, (unsigned)first->clock_rate, first->channels);
     }
     if (opus->clock_rate != OPUS_RATE)
         return fail(SDP_ERR_CLOCK_RATE, why, why_cap,

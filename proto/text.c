@@ -34,3 +34,28 @@ bool text_copy_span(char *dst, size_t cap, const char *s, const char *e)
     dst[n] = '\0';
     return true;
 }
+
+const char *text_escape(char *dst, size_t cap, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!dst || cap == 0)
+        return dst;
+    size_t o = 0;
+    for (size_t i = 0; s && i < n && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool plain = c >= 0x20 && c <= 0x7e && c != '\\';
+        size_t need = plain ? 1 : 4;
+        if (o + need >= cap)
+            break;
+        if (plain) {
+            dst[o++] = (char)c;
+        } else {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        }
+    }
+    dst[o] = '\0';
+    return dst;
+}

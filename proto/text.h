@@ -31,4 +31,15 @@ void text_trim_span(const char **s, const char **e);
 /** Copies [S, E) into DST (CAP bytes) with a NUL; false when it does not fit. */
 bool text_copy_span(char *dst, size_t cap, const char *s, const char *e);
 
+/** Room text_escape needs for N bytes: each may become four ("\xHH"). */
+#define TEXT_ESCAPED_SIZE(n) (4 * (n) + 1)
+
+/** Copies the N bytes at S (up to a NUL) into DST (CAP bytes, always
+ *  NUL-terminated) with every byte outside printable ASCII (0x20..0x7e) and
+ *  the backslash itself written as \xHH, so that text from a peer (an SDP
+ *  field, a reason phrase) can be printed or echoed without its control
+ *  bytes reaching a terminal or a log. Stops before an escape that would
+ *  not fit whole. Returns DST. */
+const char *text_escape(char *dst, size_t cap, const char *s, size_t n);
+
 #endif

@@ -126,9 +126,10 @@ static void usage(void)
            "  -h, --help                  this help\n"
            "  -V, --version               version\n"
            "\n"
-           "Ends on Ctrl-C or SIGTERM (with --once also when its session ends; in plain RTP\n"
-           "modes after the idle timeout); the file is always finalised with everything\n"
-           "received.\n"
+           "Ends on Ctrl-C, SIGTERM, SIGHUP or SIGQUIT (with --once also when its session\n"
+           "ends; in plain RTP modes after the idle timeout); the file is always finalised\n"
+           "with everything received. A WAV's header is brought up to date every second,\n"
+           "so even a killed receiver leaves a readable file.\n"
            "Exit status: 0 done, 1 runtime failure, 2 bad option, file or port.\n",
            AL_DEFAULT_PORT, RTSP_DEFAULT_SESSION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_S, AL_OPUS_PT,
            AL_RED_PT, DEFAULT_IDLE_TIMEOUT_S);
@@ -336,7 +337,9 @@ typedef struct receiver {
     bool have_done;
     uint64_t foreign;          /* media the session gate dropped */
     uint64_t foreign_at_start; /* ... when the current session started */
-    bool session_ended;        /* --once: leave */
+    uint64_t truncated;        /* datagrams longer than the buffer: invalid */
+    uint64_t truncated_at_start;
+    bool session_ended; /* --once: leave */
 
     /* control channel */
     int udp;
@@ -496,6 +499,7 @@ static rx_stats total_stats(const receiver *r)
         s = r->done;
     }
     s.packets_foreign += r->foreign;
+    s.packets_invalid += r->truncated;
     return s;
 }
 
@@ -525,14 +529,21 @@ static void handle_packet(receiver *r, const uint8_t *buf, size_t n, int64_t now
 
 static void handle_datagrams(receiver *r)
 {
-    uint8_t buf[2048];
+    /* Any datagram fits (a 120 ms Opus packet at 510 kbps is 7.7 kB; RFC
+     * 6716 allows 61 kB); one that still does not is counted, not decoded. */
+    static uint8_t buf[UDP_MAX_DATAGRAM];
     for (;;) {
         struct sockaddr_storage src;
         socklen_t src_len = sizeof src;
         int64_t now; /* when it arrived: the kernel's stamp */
-        ssize_t n = udp_recv_stamped(r->udp, buf, sizeof buf, &src, &src_len, &now);
+        bool truncated;
+        ssize_t n = udp_recv_stamped(r->udp, buf, sizeof buf, &src, &src_len, &now, &truncated);
         if (n < 0)
             return; /* EAGAIN: all read */
+        if (truncated) {
+            r->truncated++;
+            continue;
+        }
         if (r->srv) {
             const rtsp_server_session *sess = rtsp_server_get_session(r->srv);
             bool from_peer = sess->conn >= 0 && r->conns[sess->conn].fd >= 0 &&
@@ -597,6 +608,7 @@ static void session_start(receiver *r, int c)
     }
     r->last_packet = 0;
     r->foreign_at_start = r->foreign;
+    r->truncated_at_start = r->truncated;
     if (r->opt->verbose < 0)
         return;
     char peer[128], red[128] = "no RED", ptime[32] = "frame length from the packets";
@@ -638,6 +650,7 @@ static void session_end(receiver *r, const char *why)
     int64_t written = r->sink ? file_sink_written(r->sink) : 0;
     /* For this session's summary: what its gate dropped meanwhile. */
     s.packets_foreign += r->foreign - r->foreign_at_start;
+    s.packets_invalid += r->truncated - r->truncated_at_start;
     if (r->opt->verbose >= 0) {
         int frame = s.frame_samples > 0 ? s.frame_samples : 960;
         fprintf(stderr, "%s: session ended (%s): %.2f s of audio; %s now holds %.2f s\n", program,
@@ -1015,8 +1028,14 @@ int main(int argc, char **argv)
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
+    /* Every signal that asks a program to end finalises the file: SIGHUP (the
+     * terminal went away) and SIGQUIT (Ctrl-\\) too, not only Ctrl-C and
+     * SIGTERM. What nothing can catch (SIGKILL, a crash) still leaves a WAV
+     * whose header is at most a second behind (audio/soundfile.c). */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     if (opt.verbose >= 0) {

@@ -552,6 +552,26 @@ static void close_source(input_source *src)
     src->dev = NULL;
 }
 
+/* At start-up: the copies asked for do not fit a packet beside the
+ * primary, so both are coded lower (tx_fit_rates); say so and to what. */
+static void warn_if_lowered(const options *opt, const tx_config *cfg)
+{
+    tx_fit fit;
+    if (opt->verbose < 0 || !tx_fit_rates(cfg, &fit))
+        return;
+    char rates[96] = "";
+    size_t n = 0;
+    for (int i = 0; i < cfg->redundancy; i++)
+        n += (size_t)snprintf(rates + n, sizeof rates - n, "%s%.0f", i ? " + " : "",
+                              fit.copy_bitrates[i] / 1000.0);
+    fprintf(stderr,
+            "%s: warning: %d kbps with %s does not fit a %d-byte packet: the primary is "
+            "lowered to %.0f kbps and the copies to %s kbps, so that every packet carries "
+            "every copy\n",
+            program, cfg->bitrate / 1000, cfg->redundancy == 1 ? "its copy" : "its copies",
+            AL_MAX_PACKET, fit.bitrate / 1000.0, rates);
+}
+
 static void print_totals(const options *opt, const tx_stats *s, const char *what,
                          uint64_t send_errors)
 {
@@ -560,11 +580,12 @@ static void print_totals(const options *opt, const tx_stats *s, const char *what
     double audio_seconds = (double)s->packets * opt->tx.frame_samples / AL_RATE;
     fprintf(stderr,
             "%s: %s after %.2f s of audio: %llu packets, payload %.1f kbps "
-            "(primary %.1f, copies %.1f)%s\n",
+            "(primary %.1f, copies %.1f)%s%s\n",
             program, what, audio_seconds, (unsigned long long)s->packets,
             audio_seconds > 0 ? s->payload_bytes * 8 / audio_seconds / 1000 : 0.0,
             audio_seconds > 0 ? s->primary_bytes * 8 / audio_seconds / 1000 : 0.0,
             audio_seconds > 0 ? s->copy_bytes * 8 / audio_seconds / 1000 : 0.0,
+            s->packets_lowered ? ", rates lowered to fit the copies" : "",
             send_errors ? ", some sends failed" : "");
 }
 
@@ -576,6 +597,7 @@ static void add_stats(tx_stats *total, const tx_stats *s)
     total->copy_bytes += s->copy_bytes;
     total->copies_sent += s->copies_sent;
     total->copies_dropped += s->copies_dropped;
+    total->packets_lowered += s->packets_lowered;
 }
 
 /* ---- plain RTP (--no-control): the stream starts at once ---- */
@@ -607,6 +629,7 @@ static int run_plain(options *opt, input_source *reader, const struct sockaddr *
                 program, opt->input, addr_text, opt->tx.bitrate / 1000, frame / 48.0,
                 opt->tx.channels == 1 ? "mono" : "stereo", copies,
                 opt->tx.fec ? ", in-band FEC" : "", opt->tx.ssrc);
+    warn_if_lowered(opt, &opt->tx);
 
     float *pcm = calloc((size_t)frame * (size_t)opt->tx.channels, sizeof(float));
     uint8_t packet[AL_MAX_PACKET];
@@ -776,6 +799,8 @@ static void start_media(session_run *r)
                 "Opus with in-band FEC instead of %d copies%s\n",
                 program, AL_RTSP_RED_OPTION, opt->tx.redundancy,
                 cfg.frame_samples < 480 ? " (which needs frames of 10 ms or more)" : "");
+    if (st->red)
+        warn_if_lowered(opt, &cfg);
 }
 
 static void stop_media(session_run *r, const char *why)

@@ -8,6 +8,11 @@
 
 #include "proto/defaults.h"
 #include "proto/sdp.h"
+#include "proto/text.h"
+
+/* Room for a receiver's reason phrase once escaped (proto/text.h): a long
+ * one is cut, it only goes into a one-line message. */
+#define REASON_MAX 160
 
 /* ---- small helpers ---- */
 
@@ -287,16 +292,19 @@ static bool refused(rtsp_client *c, int64_t now, const char *method, const rtsp_
     int code = m->status_code;
     if (code >= 200 && code < 300)
         return false;
+    /* The reason phrase is the peer's text, printed: escaped. */
+    char reason[REASON_MAX];
+    text_escape(reason, sizeof reason, m->reason, strlen(m->reason));
     if (code == 453) {
         if (c->cfg.retry_busy)
             fail_and_retry(c, now, "receiver is busy (another sender is streaming)");
         else
             finish(c, 1, "receiver is busy (another sender is streaming)");
     } else if (code >= 500) {
-        failf(c, now, "the receiver answered %s with %d %s", method, code, m->reason);
+        failf(c, now, "the receiver answered %s with %d %s", method, code, reason);
     } else {
         char text[RTSP_CLIENT_TEXT_MAX];
-        snprintf(text, sizeof text, "the receiver refused %s: %d %s", method, code, m->reason);
+        snprintf(text, sizeof text, "the receiver refused %s: %d %s", method, code, reason);
         finish(c, 1, text);
     }
     return true;
@@ -364,8 +372,9 @@ static void on_keepalive_reply(rtsp_client *c, int64_t now, const rtsp_message *
     c->keepalive_pending = false;
     int code = m->status_code;
     if (code == 454) {
-        char text[RTSP_CLIENT_TEXT_MAX];
-        snprintf(text, sizeof text, "the receiver no longer knows our session (454 %s)", m->reason);
+        char text[RTSP_CLIENT_TEXT_MAX], reason[REASON_MAX];
+        text_escape(reason, sizeof reason, m->reason, strlen(m->reason));
+        snprintf(text, sizeof text, "the receiver no longer knows our session (454 %s)", reason);
         fail_and_retry_why(c, now, text, "the receiver forgot the session");
     } else if ((code == 501 || code == 405) && c->stream.keepalive_get_parameter) {
         /* It listed GET_PARAMETER but does not take it: OPTIONS from now on. */

@@ -21,6 +21,11 @@
  * RED final header must still fit in AL_MAX_PACKET. */
 #define MAX_PRIMARY_BYTES (AL_MAX_PACKET - RTP_HEADER_SIZE - RED_FINAL_HEADER_SIZE)
 
+/* When the primary and its copies do not fit a packet (tx_fit_rates), their
+ * rates are lowered to this share of the packet's room: Opus's VBR frames
+ * vary around the average, and a frame over its cap loses quality. */
+#define FIT_VBR_HEADROOM 0.85
+
 /* One frame's copies: one coding per copy slot (slots may differ in
  * bitrate, graded copies), len 0 where the frame goes without one. */
 typedef struct tx_copy {
@@ -52,6 +57,7 @@ struct tx_stream {
     int offsets[TX_MAX_REDUNDANCY];     /* frames back, oldest first */
     int offset_slot[TX_MAX_REDUNDANCY]; /* the copy slot each offset sends */
     int max_offset;
+    tx_fit fit; /* the rates and byte caps every frame is coded with */
     tx_stats stats;
 };
 
@@ -159,6 +165,49 @@ void tx_describe_copies(const tx_config *cfg, char *buf, size_t size)
     }
 }
 
+/* Average bytes of one frame at RATE. */
+static double frame_bytes(const tx_config *cfg, int rate)
+{
+    return (double)rate * cfg->frame_samples / (8.0 * AL_RATE);
+}
+
+bool tx_fit_rates(const tx_config *cfg, tx_fit *fit)
+{
+    memset(fit, 0, sizeof *fit);
+    fit->bitrate = cfg->bitrate;
+    fit->primary_cap = MAX_PRIMARY_BYTES;
+    double want = frame_bytes(cfg, cfg->bitrate);
+    for (int i = 0; i < cfg->redundancy; i++) {
+        fit->copy_bitrates[i] = tx_copy_bitrate(cfg, i);
+        fit->copy_caps[i] = RED_MAX_BLOCK_LEN;
+        want += frame_bytes(cfg, fit->copy_bitrates[i] < cfg->bitrate ? fit->copy_bitrates[i]
+                                                                      : cfg->bitrate);
+    }
+    if (cfg->redundancy < 1)
+        return false;
+    const double room = AL_MAX_PACKET - RTP_HEADER_SIZE - RED_FINAL_HEADER_SIZE -
+                        (double)cfg->redundancy * RED_HEADER_SIZE;
+    if (want <= room)
+        return false;
+    fit->lowered = true;
+    double rate_scale = room * FIT_VBR_HEADROOM / want, cap_scale = room / want;
+    fit->bitrate = (int)(cfg->bitrate * rate_scale);
+    fit->primary_cap = (int)(frame_bytes(cfg, cfg->bitrate) * cap_scale);
+    for (int i = 0; i < cfg->redundancy; i++) {
+        if (fit->copy_bitrates[i] >= cfg->bitrate) {
+            /* the primary itself, and as big */
+            fit->copy_bitrates[i] = fit->bitrate;
+            fit->copy_caps[i] = fit->primary_cap;
+            continue;
+        }
+        fit->copy_caps[i] = (int)(frame_bytes(cfg, fit->copy_bitrates[i]) * cap_scale);
+        fit->copy_bitrates[i] = (int)(fit->copy_bitrates[i] * rate_scale);
+        if (fit->copy_bitrates[i] < MIN_COPY_BITRATE)
+            fit->copy_bitrates[i] = MIN_COPY_BITRATE;
+    }
+    return true;
+}
+
 bool tx_frame_samples_valid(int n)
 {
     return n == 120 || n == 240 || n == 480 || n == 960 || n == 1920 || n == 2880;
@@ -237,14 +286,18 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
         return NULL;
     }
     tx->cfg = *cfg;
-    tx->primary = make_encoder(cfg, cfg->bitrate, cfg->fec, err, err_size);
+    /* Rates lowered so that every copy fits (tx_fit_rates); from here on
+     * tx->cfg.bitrate is the primary's real rate. */
+    tx_fit_rates(cfg, &tx->fit);
+    tx->cfg.bitrate = tx->fit.bitrate;
+    tx->primary = make_encoder(cfg, tx->fit.bitrate, cfg->fec, err, err_size);
     if (!tx->primary) {
         free(tx);
         return NULL;
     }
     int nslots = cfg->redundancy;
     for (int i = 0; i < nslots; i++) {
-        tx->slot_rate[i] = tx_copy_bitrate(cfg, i);
+        tx->slot_rate[i] = tx->fit.copy_bitrates[i];
         tx->slot_same_as[i] = -1;
         for (int j = 0; j < i && tx->slot_same_as[i] < 0; j++)
             if (tx->slot_rate[j] == tx->slot_rate[i])
@@ -252,7 +305,7 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
     }
     bool need_copy_encoder = false;
     for (int i = 0; i < nslots; i++)
-        need_copy_encoder |= tx->slot_rate[i] < cfg->bitrate;
+        need_copy_encoder |= tx->slot_rate[i] < tx->cfg.bitrate;
     if (need_copy_encoder && cfg->copy_primary_state) {
         tx->encoder_size = (size_t)opus_encoder_get_size(cfg->channels);
         tx->snapshot = malloc(tx->encoder_size);
@@ -264,7 +317,7 @@ tx_stream *tx_stream_create(const tx_config *cfg, char *err, size_t err_size)
         }
     } else {
         for (int i = 0; i < nslots; i++) {
-            if (tx->slot_same_as[i] >= 0 || tx->slot_rate[i] >= cfg->bitrate)
+            if (tx->slot_same_as[i] >= 0 || tx->slot_rate[i] >= tx->cfg.bitrate)
                 continue;
             /* The copies never carry LBRR: their whole budget goes to the
              * frame itself, and the primary's LBRR already covers n-1. */
@@ -348,11 +401,12 @@ static int encode_copy(tx_stream *tx, const float *pcm, const uint8_t *primary, 
             memcpy(fresh.data[i], primary, fresh.len[i]);
             continue;
         }
+        int cap = tx->fit.copy_caps[i];
         if (tx->snapshot)
-            len = encode_from_snapshot(tx, i, pcm, fresh.data[i], (int)sizeof fresh.data[i]);
+            len = encode_from_snapshot(tx, i, pcm, fresh.data[i], cap);
         else
-            len = opus_encode_float(tx->secondary[i], pcm, tx->cfg.frame_samples, fresh.data[i],
-                                    (opus_int32)sizeof fresh.data[i]);
+            len =
+                opus_encode_float(tx->secondary[i], pcm, tx->cfg.frame_samples, fresh.data[i], cap);
         if (len < 0)
             return len;
         fresh.len[i] = (size_t)len;
@@ -371,7 +425,7 @@ int tx_stream_encode(tx_stream *tx, const float *pcm, uint8_t *out, size_t cap)
     if (tx->snapshot)
         memcpy(tx->snapshot, tx->primary, tx->encoder_size);
     int primary_len =
-        opus_encode_float(tx->primary, pcm, tx->cfg.frame_samples, primary, sizeof primary);
+        opus_encode_float(tx->primary, pcm, tx->cfg.frame_samples, primary, tx->fit.primary_cap);
     if (primary_len < 0)
         return primary_len;
 
@@ -428,6 +482,8 @@ int tx_stream_encode(tx_stream *tx, const float *pcm, uint8_t *out, size_t cap)
     tx->stats.packets++;
     tx->stats.payload_bytes += payload_len;
     tx->stats.primary_bytes += (size_t)primary_len;
+    if (tx->fit.lowered)
+        tx->stats.packets_lowered++;
     return len;
 }
 

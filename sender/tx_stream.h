@@ -75,16 +75,37 @@ int tx_copy_bandwidth(const tx_config *cfg, int slot);
  *  back, 16 + 12 kbps wideband". */
 void tx_describe_copies(const tx_config *cfg, char *buf, size_t size);
 
+/** What CFG's primary and copies come to in one packet (tx_fit_rates). */
+typedef struct tx_fit {
+    bool lowered;                         /**< they did not fit: the rates below are lower */
+    int bitrate;                          /**< the primary's, bits per second */
+    int copy_bitrates[TX_MAX_REDUNDANCY]; /**< per copy slot; >= bitrate: the primary itself */
+    int primary_cap;                      /**< most bytes the primary may take */
+    int copy_caps[TX_MAX_REDUNDANCY];     /**< most bytes each copy may take */
+} tx_fit;
+
+/** Whether the primary and all of CFG's copies fit in one AL_MAX_PACKET RTP
+ *  packet at their average sizes. When they do not (e.g. --bitrate 510k
+ *  with the automatic copies: 1275 + 638 + 478 bytes), all of them are
+ *  lowered by the same factor until they fit with room for Opus's
+ *  variable rate, and each gets a hard byte cap (its share of the packet),
+ *  so every packet carries every copy: the primary stays far above where
+ *  Opus becomes transparent, whereas dropping copies would leave the loss
+ *  unprotected, and in-band FEC does not exist at such rates (CELT).
+ *  Returns FIT->lowered. */
+bool tx_fit_rates(const tx_config *cfg, tx_fit *fit);
+
 /** True for the frame sizes Opus can code: 2.5, 5, 10, 20, 40, 60 ms. */
 bool tx_frame_samples_valid(int frame_samples);
 
 typedef struct tx_stats {
-    uint64_t packets;        /**< packets produced */
-    uint64_t payload_bytes;  /**< RTP payload bytes (RED headers and copies included) */
-    uint64_t primary_bytes;  /**< Opus bytes of the primaries */
-    uint64_t copy_bytes;     /**< Opus bytes of the copies sent */
-    uint64_t copies_sent;    /**< copies sent (a frame's copy is sent up to d times) */
-    uint64_t copies_dropped; /**< copies left out to respect the RED limits */
+    uint64_t packets;         /**< packets produced */
+    uint64_t payload_bytes;   /**< RTP payload bytes (RED headers and copies included) */
+    uint64_t primary_bytes;   /**< Opus bytes of the primaries */
+    uint64_t copy_bytes;      /**< Opus bytes of the copies sent */
+    uint64_t copies_sent;     /**< copies sent (a frame's copy is sent up to d times) */
+    uint64_t copies_dropped;  /**< copies left out to respect the RED limits */
+    uint64_t packets_lowered; /**< packets coded at rates lowered to fit the copies (tx_fit) */
 } tx_stats;
 
 typedef struct tx_stream tx_stream;

@@ -772,6 +772,41 @@ static void test_writer_null_safe(void **state)
     sf_close(sf);
 }
 
+/* The data chunk size a WAV's header states right now (the canonical
+ * 44-byte header libsndfile writes: "data" and its size at bytes 36..43). */
+static long wav_header_frames(const char *path, int channels)
+{
+    unsigned char h[44];
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t got = fread(h, 1, sizeof h, f);
+    fclose(f);
+    assert_int_equal(got, sizeof h);
+    assert_memory_equal(h + 36, "data", 4);
+    unsigned long bytes =
+        h[40] | h[41] << 8 | (unsigned long)h[42] << 16 | (unsigned long)h[43] << 24;
+    return (long)(bytes / (2u * (unsigned)channels));
+}
+
+/* A WAV still being written says how much it holds to within a second, so
+ * that a writer killed before closing leaves a readable file. */
+static void test_writer_wav_header_kept_up(void **state)
+{
+    (void)state;
+    char path[4200];
+    tmp_path(path, sizeof path, "live.wav");
+    soundfile_writer *w = soundfile_writer_open(path, 2, NULL, 0);
+    assert_non_null(w);
+    float block[960 * 2] = {0};
+    for (int i = 0; i < 175; i++) /* 3.5 s in 20 ms frames */
+        assert_int_equal(soundfile_writer_write(w, block, 960), 0);
+    long said = wav_header_frames(path, 2);
+    if (said < 175 * 960 - 48000 || said > 175 * 960)
+        fail_msg("the open file's header says %ld frames of %d", said, 175 * 960);
+    assert_int_equal(soundfile_writer_close(w), 0);
+    assert_int_equal(wav_header_frames(path, 2), 175 * 960);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_writer_extension_case),
         cmocka_unit_test(test_writer_refuses),
         cmocka_unit_test(test_writer_null_safe),
+        cmocka_unit_test(test_writer_wav_header_kept_up),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

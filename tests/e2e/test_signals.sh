@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The output WAV after the receiver is stopped mid-stream, three ways at once
+# (one plain-RTP receiver and sender per port):
+#  1. SIGKILL: nothing runs at exit, yet the header's frame count is within
+#     about a second of the audio in the file (the header is kept up to date
+#     while recording);
+#  2. SIGHUP and 3. SIGQUIT finalise the file like Ctrl-C: the header says
+#     exactly what the file holds, exit status 0.
+source "$(dirname "$0")/lib.sh"
+clip=$AL_DATA/ljspeech_LJ001-0007_F.flac # 8.39 s
+read -r p1 p2 p3 < <(free_ports 3)
+declare -A rxpid
+for p in "$p1" "$p2" "$p3"; do
+    "$RECEIVER" --no-control --listen "$p" --output "$WORK/$p.wav" 2> "$WORK/rx$p.log" &
+    rxpid[$p]=$!; PIDS+=($!)
+done
+for p in "$p1" "$p2" "$p3"; do wait_udp_bound "$p"; done
+for p in "$p1" "$p2" "$p3"; do
+    "$SENDER" --no-control --to "127.0.0.1:$p" --input "$AL_DATA/ljspeech_LJ001-0007_F.flac" \
+        2> "$WORK/tx$p.log" &
+    PIDS+=($!)
+done
+for p in "$p1" "$p2" "$p3"; do wait_for_line "$WORK/rx$p.log" "stream started"; done
+sleep 4 # well inside the clip: the receivers are still writing
+
+kill -KILL "${rxpid[$p1]}"
+kill -HUP "${rxpid[$p2]}"
+kill -QUIT "${rxpid[$p3]}"
+wait "${rxpid[$p1]}" && fail "SIGKILL: exit status 0"
+wait "${rxpid[$p2]}" || fail "SIGHUP: exit status $?: $(cat "$WORK/rx$p2.log")"
+wait "${rxpid[$p3]}" || fail "SIGQUIT: exit status $?: $(cat "$WORK/rx$p3.log")"
+cat "$WORK/rx$p2.log" "$WORK/rx$p3.log"
+
+# What the header says against what the file holds (16-bit mono after the
+# 44-byte header); wave reads the header's count.
+check() {
+    python3 - "$1" "$2" <<'PY' || fail "$3"
+import os, sys, wave
+path, slack = sys.argv[1], int(sys.argv[2])
+held = (os.path.getsize(path) - 44) // 2
+said = wave.open(path).getnframes()
+print(f"{os.path.basename(path)}: header {said} frames, file {held} frames")
+assert held > 2 * 48000, "less than 2 s in the file"
+assert 0 <= held - said <= slack, (said, held)
+PY
+}
+check "$WORK/$p1.wav" 48000 "SIGKILL: the header is more than a second behind the audio"
+check "$WORK/$p2.wav" 0 "SIGHUP: the file was not finalised"
+check "$WORK/$p3.wav" 0 "SIGQUIT: the file was not finalised"
+echo "signals: ok"
