@@ -77,6 +77,17 @@ static void encode(tx_config *cfg, int n)
     tx_stream_destroy(tx);
 }
 
+/* The RED blocks of packets[K] (oldest copy first, the primary last);
+ * returns how many. */
+static size_t red_blocks_of(int k, red_block *blocks)
+{
+    rtp_header h;
+    assert_int_equal(rtp_parse(packets[k].data, (size_t)packets[k].len, &h), RTP_OK);
+    size_t count;
+    assert_int_equal(red_parse(h.payload, h.payload_len, blocks, RED_MAX_BLOCKS, &count), RED_OK);
+    return count;
+}
+
 typedef struct outcome {
     rx_stats stats;
     long samples;
@@ -283,13 +294,8 @@ static void test_graded_copies(void **state)
     encode(&cfg, 200);
     size_t near_bytes = 0, far_bytes = 0;
     for (int i = 3; i < 200; i++) {
-        rtp_header h;
-        assert_int_equal(rtp_parse(packets[i].data, (size_t)packets[i].len, &h), RTP_OK);
         red_block blocks[RED_MAX_BLOCKS];
-        size_t count;
-        assert_int_equal(red_parse(h.payload, h.payload_len, blocks, RED_MAX_BLOCKS, &count),
-                         RED_OK);
-        assert_int_equal(count, 3);
+        assert_int_equal(red_blocks_of(i, blocks), 3);
         /* oldest first: 3 frames back, then 1 */
         assert_int_equal(blocks[0].ts_offset, 3 * 960);
         assert_int_equal(blocks[1].ts_offset, 960);
@@ -321,12 +327,8 @@ static void test_copies_from_primary_state(void **state)
     tx_config_defaults(&cfg);
     cfg.copy_primary_state = true;
     encode(&cfg, 200);
-    rtp_header h;
-    assert_int_equal(rtp_parse(packets[100].data, (size_t)packets[100].len, &h), RTP_OK);
     red_block blocks[RED_MAX_BLOCKS];
-    size_t count;
-    assert_int_equal(red_parse(h.payload, h.payload_len, blocks, RED_MAX_BLOCKS, &count), RED_OK);
-    assert_int_equal(count, 3);
+    assert_int_equal(red_blocks_of(100, blocks), 3);
     /* 16 and 12 kbps: neither is the 32 kbps primary of its frame */
     assert_true(blocks[0].len < blocks[2].len && blocks[1].len < blocks[2].len);
     int order[200];
@@ -357,14 +359,9 @@ static void test_low_delay_full_copies(void **state)
     cfg.copy_offsets[1] = 2;
     encode(&cfg, 50);
     for (int k = 2; k < 50; k++) {
-        rtp_header h, prev;
-        assert_int_equal(rtp_parse(packets[k].data, (size_t)packets[k].len, &h), RTP_OK);
-        assert_int_equal(rtp_parse(packets[k - 1].data, (size_t)packets[k - 1].len, &prev), RTP_OK);
-        red_block now[4], before[4];
-        size_t n_now, n_before;
-        assert_int_equal(red_parse(h.payload, h.payload_len, now, 4, &n_now), RED_OK);
-        assert_int_equal(red_parse(prev.payload, prev.payload_len, before, 4, &n_before), RED_OK);
-        assert_int_equal(n_now, 3);
+        red_block now[RED_MAX_BLOCKS], before[RED_MAX_BLOCKS];
+        size_t n_before = red_blocks_of(k - 1, before);
+        assert_int_equal(red_blocks_of(k, now), 3);
         /* the newest copy (second to last) is the previous packet's primary */
         assert_int_equal(now[1].ts_offset, 120);
         assert_int_equal(now[1].len, before[n_before - 1].len);
