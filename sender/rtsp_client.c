@@ -259,6 +259,18 @@ void rtsp_client_set_rtp_start(rtsp_client *c, uint16_t seq, uint32_t rtptime)
     c->rtp_time = rtptime;
 }
 
+/* How long a keep-alive may go unanswered: as long as the receiver keeps
+ * the session without hearing from us. It counts the session timeout from
+ * the last request (or media) it received, at the latest the previous
+ * keep-alive, one interval ago; so an outage that swallows this keep-alive
+ * and its reply is waited out for timeout - interval, as the receiver
+ * would, instead of ending the session at the 10 s reply timeout. */
+static int64_t keepalive_patience(const rtsp_client *c)
+{
+    int64_t ns = (int64_t)c->stream.timeout_s * 1000000000LL - keepalive_interval(c);
+    return ns > response_timeout(c) ? ns : response_timeout(c);
+}
+
 static void send_keepalive(rtsp_client *c, int64_t now)
 {
     rtsp_header_field h[] = {{"Session", c->stream.session}, {"User-Agent", c->user_agent}};
@@ -269,6 +281,7 @@ static void send_keepalive(rtsp_client *c, int64_t now)
         return;
     }
     c->keepalive_pending = true;
+    c->deadline = now + keepalive_patience(c);
     c->next_keepalive = now + keepalive_interval(c);
 }
 
@@ -573,7 +586,8 @@ void rtsp_client_tick(rtsp_client *c, int64_t now)
                   (double)response_timeout(c) / 1e9);
         } else if (c->state == RTSP_CLIENT_RECORDING) {
             failf(c, now, "the receiver did not answer a keep-alive within %.0f s",
-                  (double)response_timeout(c) / 1e9);
+                  (double)(c->keepalive_pending ? keepalive_patience(c) : response_timeout(c)) /
+                      1e9);
         } else {
             failf(c, now, "the receiver did not answer %s within %.0f s",
                   rtsp_client_state_name(c->state), (double)response_timeout(c) / 1e9);

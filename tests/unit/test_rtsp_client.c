@@ -202,8 +202,9 @@ static void test_happy_path_with_red(void **state)
     rtsp_client_tick(&client, 10 * SEC);
     take_request(RTSP_METHOD_GET_PARAMETER, 5);
     assert_string_equal(rtsp_header(&req, "Session"), "1234ABCD");
-    /* while it is outstanding, only its reply deadline is a timer */
-    assert_int_equal(rtsp_client_next_timer(&client), 20 * SEC);
+    /* while it is outstanding, only its reply deadline is a timer: as long
+     * as the receiver keeps the session, timeout - interval = 20 s */
+    assert_int_equal(rtsp_client_next_timer(&client), 30 * SEC);
     reply(10 * SEC + 5 * MSEC, "RTSP/1.0 200 OK\r\nCSeq: 5\r\nSession: 1234ABCD\r\n\r\n");
     assert_int_equal(rtsp_client_next_timer(&client), 20 * SEC);
     rtsp_client_tick(&client, 20 * SEC);
@@ -431,6 +432,26 @@ static void test_keepalive_failures(void **state)
     rtsp_client_tick(&client, 1 * SEC + RTSP_CLIENT_RESPONSE_TIMEOUT_NS);
     assert_non_null(strstr(events(), "STOP[the receiver did not answer a keep-alive"));
     assert_int_equal(rtsp_client_get_state(&client), RTSP_CLIENT_WAIT_RETRY);
+
+    /* An unanswered keep-alive is waited for as long as the receiver keeps
+     * the session (timeout 60 s, keep-alive every 20 s: 40 s), not just the
+     * 10 s reply timeout: an outage of 30 s does not end the session. */
+    init_client(2, false, false);
+    set_up(0, OUR_PUBLIC OUR_SUPPORTED, "AB;timeout=60");
+    rtsp_client_tick(&client, 20 * SEC);
+    take_request(RTSP_METHOD_GET_PARAMETER, 5);
+    rtsp_client_tick(&client, 50 * SEC);
+    assert_int_equal(rtsp_client_get_state(&client), RTSP_CLIENT_RECORDING);
+    assert_null(strstr(events(), "STOP"));
+    reply(50 * SEC, "RTSP/1.0 200 OK\r\nCSeq: 5\r\n\r\n");
+    assert_int_equal(rtsp_client_get_state(&client), RTSP_CLIENT_RECORDING);
+    /* ... and given up once that is over */
+    rtsp_client_tick(&client, 70 * SEC);
+    take_request(RTSP_METHOD_GET_PARAMETER, 6);
+    rtsp_client_tick(&client, 110 * SEC - 1);
+    assert_int_equal(rtsp_client_get_state(&client), RTSP_CLIENT_RECORDING);
+    rtsp_client_tick(&client, 110 * SEC);
+    assert_non_null(strstr(events(), "STOP[the receiver did not answer a keep-alive within 40 s"));
 
     /* GET_PARAMETER listed but refused (501): OPTIONS from then on. */
     init_client(2, false, false);
