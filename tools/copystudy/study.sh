@@ -38,7 +38,8 @@ for spec in "$@"; do
     scores=()
     for c in "${conds[@]}"; do
         cname=${c%%:*}; copts=${c#*:}
-        dir="$work/$name/${cname//[%\/]/_}"; mkdir -p "$dir"
+        # names may hold spaces and punctuation: the folder gets a plain one
+        dir="$work/${name//[^A-Za-z0-9]/_}/${cname//[^A-Za-z0-9]/_}"; mkdir -p "$dir"
         # shellcheck disable=SC2086
         "$build/tools/copystudy/copystudy" --out "$dir" $opts $copts "${clips[@]}" >"$dir/log"
         [[ -n $kbps ]] || kbps=$(awk '{s+=$(NF-2); n++} END {printf "%.1f", s/n}' "$dir/log")
