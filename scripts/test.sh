@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 build="$root/build-san"
-cmake -S "$root" -B "$build" -DAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake -S "$root" -B "$build" -DAL_SANITIZE=ON -DAL_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j"$(nproc)"
 # What a packager runs: the programs and their manual pages land under DESTDIR.
 dest=$(mktemp -d)
