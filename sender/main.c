@@ -809,13 +809,13 @@ static void stop_media(session_run *r, const char *why)
 {
     if (!r->tx)
         return;
-    tx_stats s = tx_stream_stats(r->tx);
-    add_stats(&r->total, &s);
+    const tx_stats s = tx_stream_stats(r->tx);
     if (r->opt->verbose >= 0) {
         double seconds = (double)s.packets * r->opt->tx.frame_samples / AL_RATE;
         fprintf(stderr, "%s: session ended (%s) after %.2f s of audio, %llu packets\n", program,
                 why, seconds, (unsigned long long)s.packets);
     }
+    add_stats(&r->total, &s);
     tx_stream_destroy(r->tx);
     r->tx = NULL;
     new_rtp_start(r->client); /* the next session starts afresh */
