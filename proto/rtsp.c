@@ -1009,6 +1009,32 @@ int rtsp_write_transport(char *buf, size_t cap, const rtsp_transport *t)
 
 /* ---- Session ---- */
 
+/* The next ";name=value" parameter of a header value, from *AT up to the
+ * end or a character of STOPS: *NS..*NE the name and *VS..*VE the value,
+ * both trimmed, or *NS = NULL for a parameter without '='. Advances *AT
+ * past it; false when no parameter is left. (Session and RTP-Info.) */
+static bool next_param(const char **at, const char *stops, const char **ns, const char **ne,
+                       const char **vs, const char **ve)
+{
+    const char *ps = *at;
+    while (*ps == ';' || text_is_blank(*ps))
+        ps++;
+    if (!*ps || strchr(stops, *ps))
+        return false;
+    const char *pe = ps;
+    while (*pe && *pe != ';' && !strchr(stops, *pe))
+        pe++;
+    *at = pe;
+    const char *eq = memchr(ps, '=', (size_t)(pe - ps));
+    *ns = NULL;
+    if (!eq)
+        return true;
+    *ns = ps, *ne = eq, *vs = eq + 1, *ve = pe;
+    text_trim_span(ns, ne);
+    text_trim_span(vs, ve);
+    return true;
+}
+
 int rtsp_parse_session(const char *value, rtsp_session *out)
 {
     if (!value || !out)
@@ -1029,27 +1055,15 @@ int rtsp_parse_session(const char *value, rtsp_session *out)
             return RTSP_ERR_SESSION;
     }
 
-    while (*e) {
-        const char *ps = e;
-        while (*ps == ';' || text_is_blank(*ps))
-            ps++;
-        const char *pe = ps;
-        while (*pe && *pe != ';')
-            pe++;
-        const char *eq = memchr(ps, '=', (size_t)(pe - ps));
-        if (eq) {
-            const char *ns = ps, *ne = eq, *vs = eq + 1, *ve = pe;
-            text_trim_span(&ns, &ne);
-            text_trim_span(&vs, &ve);
-            if (text_span_is(ns, (size_t)(ne - ns), "timeout")) {
-                int64_t t = parse_decimal(vs, (size_t)(ve - vs), 86400L * 366);
-                if (t < 0 || t > 86400L * 366)
-                    return RTSP_ERR_SESSION;
-                out->timeout = (unsigned)t;
-                out->has_timeout = true;
-            }
+    const char *ns, *ne, *vs, *ve;
+    while (next_param(&e, "", &ns, &ne, &vs, &ve)) {
+        if (ns && text_span_is(ns, (size_t)(ne - ns), "timeout")) {
+            int64_t t = parse_decimal(vs, (size_t)(ve - vs), 86400L * 366);
+            if (t < 0 || t > 86400L * 366)
+                return RTSP_ERR_SESSION;
+            out->timeout = (unsigned)t;
+            out->has_timeout = true;
         }
-        e = pe;
     }
     return RTSP_OK;
 }
@@ -1063,36 +1077,23 @@ int rtsp_parse_rtp_info(const char *value, rtsp_rtp_info *out)
     memset(out, 0, sizeof *out);
     /* The url may itself hold ';' only in theory (we and ffmpeg never put
      * one there); parameters are split at ';' up to the first ','. */
-    const char *e = value;
-    while (*e && *e != ',') {
-        const char *ps = e;
-        while (*ps == ';' || text_is_blank(*ps))
-            ps++;
-        const char *pe = ps;
-        while (*pe && *pe != ';' && *pe != ',')
-            pe++;
-        const char *eq = memchr(ps, '=', (size_t)(pe - ps));
-        if (eq) {
-            const char *ns = ps, *ne = eq, *vs = eq + 1, *ve = pe;
-            text_trim_span(&ns, &ne);
-            text_trim_span(&vs, &ve);
-            if (text_span_is(ns, (size_t)(ne - ns), "seq")) {
-                int64_t v = parse_decimal(vs, (size_t)(ve - vs), 65535);
-                if (v < 0 || v > 65535)
-                    return RTSP_ERR_ARG;
-                out->seq = (uint16_t)v;
-                out->has_seq = true;
-            } else if (text_span_is(ns, (size_t)(ne - ns), "rtptime")) {
-                int64_t v = parse_decimal(vs, (size_t)(ve - vs), 4294967295LL);
-                if (v < 0 || v > 4294967295LL)
-                    return RTSP_ERR_ARG;
-                out->rtptime = (uint32_t)v;
-                out->has_rtptime = true;
-            }
+    const char *e = value, *ns, *ne, *vs, *ve;
+    while (next_param(&e, ",", &ns, &ne, &vs, &ve)) {
+        if (!ns)
+            continue;
+        if (text_span_is(ns, (size_t)(ne - ns), "seq")) {
+            int64_t v = parse_decimal(vs, (size_t)(ve - vs), 65535);
+            if (v < 0 || v > 65535)
+                return RTSP_ERR_ARG;
+            out->seq = (uint16_t)v;
+            out->has_seq = true;
+        } else if (text_span_is(ns, (size_t)(ne - ns), "rtptime")) {
+            int64_t v = parse_decimal(vs, (size_t)(ve - vs), 4294967295LL);
+            if (v < 0 || v > 4294967295LL)
+                return RTSP_ERR_ARG;
+            out->rtptime = (uint32_t)v;
+            out->has_rtptime = true;
         }
-        if (pe == e)
-            break;
-        e = pe;
     }
     return RTSP_OK;
 }
