@@ -8,22 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_port(const char *text, int *port)
+static int parse_port(const char *text, int lowest, int *port)
 {
     if (!*text)
         return -1;
     char *end;
     errno = 0;
     long value = strtol(text, &end, 10);
-    if (*end || errno || value < 1 || value > 65535)
+    if (*end || errno || value < lowest || value > 65535)
         return -1;
     *port = (int)value;
     return 0;
 }
 
-int net_endpoint_parse(const char *text, bool host_required, net_endpoint *out, char *err,
+int net_endpoint_parse(const char *text, unsigned flags, net_endpoint *out, char *err,
                        size_t err_size)
 {
+    bool host_required = (flags & NET_HOST_REQUIRED) != 0;
+    int lowest = (flags & NET_PORT_ZERO_OK) ? 0 : 1;
     memset(out, 0, sizeof *out);
     const char *port_text;
     if (text[0] == '[') {
@@ -60,16 +62,17 @@ int net_endpoint_parse(const char *text, bool host_required, net_endpoint *out, 
             port_text = text;
         }
     }
-    if (parse_port(port_text, &out->port) != 0) {
-        snprintf(err, err_size, "'%s': port must be a number from 1 to 65535", text);
+    if (parse_port(port_text, lowest, &out->port) != 0) {
+        snprintf(err, err_size, "'%s': port must be a number from %d to 65535", text, lowest);
         return -1;
     }
     return 0;
 }
 
-int net_resolve(const net_endpoint *ep, int socktype, bool passive, struct sockaddr_storage *out,
-                socklen_t *out_len, char *err, size_t err_size)
+int net_resolve_all(const net_endpoint *ep, int socktype, bool passive, net_addr_list *out,
+                    char *err, size_t err_size)
 {
+    memset(out, 0, sizeof *out);
     struct addrinfo hints = {0};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = socktype;
@@ -94,9 +97,37 @@ int net_resolve(const net_endpoint *ep, int socktype, bool passive, struct socka
                  gai_strerror(rc));
         return -1;
     }
-    memcpy(out, list->ai_addr, list->ai_addrlen);
-    *out_len = list->ai_addrlen;
+    /* getaddrinfo's order (RFC 6724) is kept; a name that resolves to the
+     * same address twice (one entry per protocol on some resolvers) is
+     * listed once. */
+    for (const struct addrinfo *ai = list; ai && out->count < NET_ADDR_MAX; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof out->addr[0])
+            continue;
+        bool seen = false;
+        for (int i = 0; i < out->count; i++)
+            seen = seen || net_addr_equal((const struct sockaddr *)&out->addr[i], ai->ai_addr);
+        if (seen)
+            continue;
+        memcpy(&out->addr[out->count], ai->ai_addr, ai->ai_addrlen);
+        out->len[out->count] = (socklen_t)ai->ai_addrlen;
+        out->count++;
+    }
     freeaddrinfo(list);
+    if (out->count == 0) {
+        snprintf(err, err_size, "cannot resolve '%s': no usable address", ep->host);
+        return -1;
+    }
+    return 0;
+}
+
+int net_resolve(const net_endpoint *ep, int socktype, bool passive, struct sockaddr_storage *out,
+                socklen_t *out_len, char *err, size_t err_size)
+{
+    net_addr_list all;
+    if (net_resolve_all(ep, socktype, passive, &all, err, err_size) != 0)
+        return -1;
+    *out = all.addr[0];
+    *out_len = all.len[0];
     return 0;
 }
 

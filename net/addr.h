@@ -14,18 +14,38 @@
 
 typedef struct net_endpoint {
     char host[ADDR_HOST_MAX]; /**< empty when only a port was given */
-    int port;                 /**< 1..65535 */
+    int port;                 /**< 1..65535; 0 (NET_PORT_ZERO_OK) = any free port */
 } net_endpoint;
 
-/** Splits TEXT into host and port. HOST_REQUIRED refuses a bare port.
- *  Returns 0, or -1 with a one-line reason in ERR. Pure: no lookups. */
-int net_endpoint_parse(const char *text, bool host_required, net_endpoint *out, char *err,
+/* Flags of net_endpoint_parse. */
+#define NET_HOST_REQUIRED 1u /**< refuse a bare port ("5004"): a destination */
+#define NET_PORT_ZERO_OK  2u /**< accept port 0: bind to a free port the kernel picks */
+
+/** Splits TEXT into host and port under FLAGS (NET_HOST_REQUIRED,
+ *  NET_PORT_ZERO_OK). Returns 0, or -1 with a one-line reason in ERR.
+ *  Pure: no lookups. */
+int net_endpoint_parse(const char *text, unsigned flags, net_endpoint *out, char *err,
                        size_t err_size);
 
-/** Resolves EP for a UDP or TCP socket (SOCKTYPE). PASSIVE is for bind():
- *  an empty host then means every address (IPv6 dual-stack when available).
- *  Returns 0, or -1 with a reason such as "cannot resolve 'x': Name or service
- *  not known". */
+/** Every address a name resolves to, in the resolver's order (RFC 6724
+ *  preference), duplicates removed. */
+#define NET_ADDR_MAX 8
+typedef struct net_addr_list {
+    struct sockaddr_storage addr[NET_ADDR_MAX];
+    socklen_t len[NET_ADDR_MAX];
+    int count; /**< 1..NET_ADDR_MAX after a successful net_resolve_all */
+} net_addr_list;
+
+/** Resolves EP for SOCKTYPE into every address it names, so that a client
+ *  can try each in turn (a name giving ::1 and 127.0.0.1 with the server on
+ *  only one of them). PASSIVE as for net_resolve. Returns 0, or -1 with a
+ *  reason in ERR. */
+int net_resolve_all(const net_endpoint *ep, int socktype, bool passive, net_addr_list *out,
+                    char *err, size_t err_size);
+
+/** The first address of net_resolve_all: resolves EP for a UDP or TCP socket (SOCKTYPE). PASSIVE is
+ * for bind(): an empty host then means every address (IPv6 dual-stack when available). Returns 0,
+ * or -1 with a reason such as "cannot resolve 'x': Name or service not known". */
 int net_resolve(const net_endpoint *ep, int socktype, bool passive, struct sockaddr_storage *out,
                 socklen_t *out_len, char *err, size_t err_size);
 

@@ -9,10 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void set_nonblocking(int fd)
-{
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
+#include "net/fd.h"
 
 int tcp_listen(const net_endpoint *ep, char *err, size_t err_size)
 {
@@ -38,7 +35,7 @@ int tcp_listen(const net_endpoint *ep, char *err, size_t err_size)
             snprintf(err, err_size, "cannot listen on TCP port %d: %s", ep->port, strerror(e));
         return -1;
     }
-    set_nonblocking(fd);
+    net_set_nonblocking(fd);
     return fd;
 }
 
@@ -49,7 +46,7 @@ int tcp_accept(int listen_fd, struct sockaddr_storage *peer, socklen_t *peer_len
     if (fd < 0)
         return -1;
     fcntl(fd, F_SETFD, FD_CLOEXEC);
-    set_nonblocking(fd);
+    net_set_nonblocking(fd);
     int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     return fd;
@@ -62,7 +59,7 @@ int tcp_connect_start(const struct sockaddr *dest, socklen_t dest_len, char *err
         snprintf(err, err_size, "cannot create TCP socket: %s", strerror(errno));
         return -1;
     }
-    set_nonblocking(fd);
+    net_set_nonblocking(fd);
     int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (connect(fd, dest, dest_len) != 0 && errno != EINPROGRESS) {

@@ -9,16 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net/clock.h"
+#include "net/fd.h"
 
 /* A kernel arrival stamp older than this is not believed (a stepped wall
  * clock); no datagram waits in the socket that long. */
 #define MAX_STAMP_AGE_NS (2 * 1000000000LL)
-
-static void set_nonblocking(int fd)
-{
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
 
 int udp_open_bound(const net_endpoint *ep, char *err, size_t err_size)
 {
@@ -52,7 +47,7 @@ int udp_open_bound(const net_endpoint *ep, char *err, size_t err_size)
             snprintf(err, err_size, "cannot bind UDP port %d: %s", ep->port, strerror(e));
         return -1;
     }
-    set_nonblocking(fd);
+    net_set_nonblocking(fd);
     return fd;
 }
 
@@ -63,12 +58,12 @@ int udp_open_for(const struct sockaddr *dest, char *err, size_t err_size)
         snprintf(err, err_size, "cannot create UDP socket: %s", strerror(errno));
         return -1;
     }
-    set_nonblocking(fd);
+    net_set_nonblocking(fd);
     return fd;
 }
 
 ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage *src,
-                         socklen_t *src_len, int64_t *arrival_ns, bool *truncated)
+                         socklen_t *src_len, int64_t *age_ns, bool *truncated)
 {
     struct iovec iov = {.iov_base = buf, .iov_len = len};
     union {
@@ -84,8 +79,7 @@ ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage 
         .msg_controllen = sizeof control.space,
     };
     ssize_t n = recvmsg(fd, &msg, 0);
-    int64_t now = clock_now_ns();
-    *arrival_ns = now;
+    *age_ns = 0;
     if (truncated)
         *truncated = false;
     if (n < 0)
@@ -105,7 +99,7 @@ ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage 
         int64_t age =
             ((int64_t)real.tv_sec - stamp.tv_sec) * 1000000000LL + (real.tv_nsec - stamp.tv_nsec);
         if (age >= 0 && age < MAX_STAMP_AGE_NS)
-            *arrival_ns = now - age;
+            *age_ns = age;
     }
     return n;
 }

@@ -21,14 +21,15 @@ int udp_open_for(const struct sockaddr *dest, char *err, size_t err_size);
  *  any datagram, so nothing we could accept is ever cut short. */
 #define UDP_MAX_DATAGRAM 65527
 
-/** recvfrom() that also tells when the datagram arrived, on the monotonic
- *  clock (net/clock.h): the kernel's own stamp (SO_TIMESTAMPNS, set by
- *  udp_open_bound) when there is one, else the time of reading. A program
- *  that was held up (scheduled out, busy) then still sees packets that came
- *  on time as on time. Returns what recvfrom() returns; *TRUNCATED (when
- *  not NULL) says whether the datagram was longer than LEN and cut short
- *  (MSG_TRUNC): its bytes past LEN are lost, it must not be used. */
+/** recvfrom() that also tells how long ago the datagram arrived, in
+ *  nanoseconds: the kernel's own stamp (SO_TIMESTAMPNS, set by
+ *  udp_open_bound) when there is one, else 0. The caller subtracts it from
+ *  its own `now`, so a program that was held up (scheduled out, busy) still
+ *  sees packets that came on time as on time, and a test in simulated time
+ *  sees age 0. Returns what recvfrom() returns; *TRUNCATED (when not NULL)
+ *  says whether the datagram was longer than LEN and cut short (MSG_TRUNC):
+ *  its bytes past LEN are lost, it must not be used. */
 ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage *src,
-                         socklen_t *src_len, int64_t *arrival_ns, bool *truncated);
+                         socklen_t *src_len, int64_t *age_ns, bool *truncated);
 
 #endif

@@ -4,7 +4,7 @@
 
 #include <opus.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 
 #define MAX_SAMPLES 5760 /* 120 ms at 48 kHz, the longest legal packet */
 

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/opus_toc.h"
 
 /* Decoded copies kept: the deepest redundancy (3) plus the frames the

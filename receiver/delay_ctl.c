@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 
 /* Forgetting time constants. A burst of n late packets keeps a
  * histogram's 99th percentile up until their weight falls under 1 % of the

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 
 /* Ring capacity: far more than the delay ever asks, so a hiccup of the
  * codec thread never overflows it. */

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 
 /* The smallest Opus frame (2.5 ms): every frame of a stream starts on a
  * multiple of it relative to the first, so it is the slot granularity. */

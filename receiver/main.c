@@ -25,7 +25,7 @@
 #include "net/clock.h"
 #include "net/tcp.h"
 #include "net/udp.h"
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/rtsp.h"
 #include "proto/sdp.h"
 #include "receiver/device_out.h"
@@ -535,11 +535,12 @@ static void handle_datagrams(receiver *r)
     for (;;) {
         struct sockaddr_storage src;
         socklen_t src_len = sizeof src;
-        int64_t now; /* when it arrived: the kernel's stamp */
+        int64_t age; /* how long it waited in the socket: the kernel's stamp */
         bool truncated;
-        ssize_t n = udp_recv_stamped(r->udp, buf, sizeof buf, &src, &src_len, &now, &truncated);
+        ssize_t n = udp_recv_stamped(r->udp, buf, sizeof buf, &src, &src_len, &age, &truncated);
         if (n < 0)
             return; /* EAGAIN: all read */
+        int64_t now = clock_now_ns() - age; /* when it arrived */
         if (truncated) {
             r->truncated++;
             continue;
@@ -985,7 +986,7 @@ int main(int argc, char **argv)
              opt.mode == MODE_SDP ? sdp_port : AL_DEFAULT_PORT);
     if (opt.mode == MODE_SDP && !opt.listen && sdp_port == 0)
         return cli_usage_error(program, "%s has port 0: give --listen PORT", opt.sdp_path);
-    if (net_endpoint_parse(opt.listen ? opt.listen : default_listen, false, &ep, err, sizeof err) !=
+    if (net_endpoint_parse(opt.listen ? opt.listen : default_listen, 0, &ep, err, sizeof err) !=
         0)
         return cli_usage_error(program, "--listen %s", err);
 

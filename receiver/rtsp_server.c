@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/rtp.h"
 
 enum conn_state { CONN_FREE = 0, CONN_OPEN, CONN_CLOSING };

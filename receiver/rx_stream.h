@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 
 /* How a RED copy is decoded (a choice measured by tools/lossbench). */
 typedef enum rx_copy_decoding {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 
 /* Room for a long stall of the codec thread (network trouble, a slow
  * disk): the card keeps capturing into the ring meanwhile. */

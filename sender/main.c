@@ -23,7 +23,7 @@
 #include "net/clock.h"
 #include "net/tcp.h"
 #include "net/udp.h"
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/rtsp.h"
 #include "proto/sdp.h"
 #include "sender/capture.h"
@@ -440,7 +440,7 @@ static int parse_destination(const char *to, bool no_control, net_endpoint *ep, 
         }
         return 0;
     }
-    if (net_endpoint_parse(to, true, ep, err, err_size) != 0)
+    if (net_endpoint_parse(to, NET_HOST_REQUIRED, ep, err, err_size) != 0)
         return -1;
     if (!no_control &&
         rtsp_write_url(url, url_size, ep->host, (uint16_t)ep->port, AL_RTSP_PATH) < 0) {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/sdp.h"
 #include "proto/text.h"
 

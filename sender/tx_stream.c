@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/red.h"
 #include "proto/rtp.h"
 

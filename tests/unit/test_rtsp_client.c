@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/rtsp.h"
 #include "proto/sdp.h"
 #include "sender/rtsp_client.h"

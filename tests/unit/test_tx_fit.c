@@ -13,7 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/red.h"
 #include "proto/rtp.h"
 #include "sender/tx_stream.h"

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "net/udp.h"
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "proto/opus_toc.h"
 #include "proto/rtp.h"
 #include "receiver/rx_stream.h"

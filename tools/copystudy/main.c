@@ -16,7 +16,7 @@
 
 #include "audio/soundfile.h"
 #include "common/cli.h"
-#include "proto/defaults.h"
+#include "common/defaults.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
 #include "tools/netsim/lossmodel.h"

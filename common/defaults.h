@@ -1,6 +1,6 @@
 /* Numbers both programs agree on, in one place. */
-#ifndef AL_PROTO_DEFAULTS_H
-#define AL_PROTO_DEFAULTS_H
+#ifndef AL_COMMON_DEFAULTS_H
+#define AL_COMMON_DEFAULTS_H
 
 #define AL_DEFAULT_PORT      5004  /**< TCP control and UDP RTP; RTCP is PORT + 1 */
 #define AL_OPUS_PT           111   /**< dynamic payload type for Opus (RFC 7587) */
