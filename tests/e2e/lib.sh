@@ -89,3 +89,39 @@ wait_for_line() {
     done
     fail "no line matching '$pattern' in $file after ${limit} s: $(cat "$file" 2>/dev/null)"
 }
+
+# One free UDP port on the loopback of FAMILY (4, the default, or 6).
+free_port() {
+    python3 -c 'import socket,sys; v6 = sys.argv[1] == "6"
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("::1" if v6 else "127.0.0.1", 0)); print(s.getsockname()[1])' "${1:-4}"
+}
+
+# start_netsim NAME ARGS...: runs netsim ARGS --stats-json in the background,
+# stdout to $WORK/NAME.json and stderr to $WORK/NAME.err, and waits for its
+# start line; NETSIM_PID is its PID (stop it with stop_netsim).
+NETSIM_PID=
+start_netsim() {
+    local name=$1
+    shift
+    "$NETSIM" "$@" --stats-json >"$WORK/$name.json" 2>"$WORK/$name.err" &
+    NETSIM_PID=$!
+    PIDS+=("$NETSIM_PID")
+    for _ in $(seq 100); do
+        grep -q "relaying udp" "$WORK/$name.err" 2>/dev/null && return 0
+        kill -0 "$NETSIM_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$WORK/$name.err" >&2
+    fail "$name: netsim did not start"
+}
+
+# Stops the netsim of start_netsim with SIGTERM: it must exit 0 (its final
+# stats are then complete).
+stop_netsim() {
+    kill -TERM "$NETSIM_PID"
+    local rc=0
+    wait "$NETSIM_PID" || rc=$?
+    NETSIM_PID=
+    [[ $rc == 0 ]] || fail "netsim exited with $rc after SIGTERM"
+}

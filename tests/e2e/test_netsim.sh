@@ -3,18 +3,9 @@
 # the relay, a receiver echoes them back, and what arrived must agree exactly
 # with what netsim says it did (counters, --log-drops), run to run.
 # Needs: AL_BIN (build dir), python3.
-set -euo pipefail
-
-NETSIM=${AL_BIN:?AL_BIN must point at the build directory}/tools/netsim/netsim
-[[ -x $NETSIM ]] || { echo "missing $NETSIM" >&2; exit 1; }
-TMP=$(mktemp -d)
-NETSIM_PID=
-cleanup() {
-    [[ -n $NETSIM_PID ]] && kill "$NETSIM_PID" 2>/dev/null || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
+[[ -x $NETSIM ]] || fail "missing $NETSIM"
+TMP=$WORK
 
 # Traffic generator and echoing receiver in one process, so the receiver is
 # bound before the first datagram and both ends are drained while sending.
@@ -59,47 +50,31 @@ while time.monotonic() < deadline:
 json.dump({"seq0": SEQ0, "seqs": seqs, "delays": delays, "replies": replies}, open(out, "w"))
 EOF
 
-free_port() {
-    python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if sys.argv[1]=="6" else socket.AF_INET, socket.SOCK_DGRAM); s.bind(("::1" if sys.argv[1]=="6" else "127.0.0.1",0)); print(s.getsockname()[1])' "$1"
-}
 
-# start_netsim NAME FAMILY RELAY_PORT RECV_PORT ARGS...: runs netsim in the
-# background and waits for its start line.
-start_netsim() {
-    local name=$1 fam=$2 lport=$3 rport=$4
-    shift 4
+# relay_netsim NAME FAMILY RECV_PORT ARGS...: runs netsim from a port the
+# kernel picks (no race with other tests) to RECV_PORT; RELAY_PORT is then
+# the port it relays from.
+relay_netsim() {
+    local name=$1 fam=$2 rport=$3
+    shift 3
     local host=127.0.0.1
     [[ $fam == 6 ]] && host="[::1]"
-    "$NETSIM" --listen "$host:$lport" --to "$host:$rport" --stats-json \
-        --log-drops "$TMP/$name.drops" "$@" >"$TMP/$name.json" 2>"$TMP/$name.err" &
-    NETSIM_PID=$!
-    for _ in $(seq 100); do
-        grep -q "relaying udp" "$TMP/$name.err" 2>/dev/null && return 0
-        kill -0 "$NETSIM_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    cat "$TMP/$name.err" >&2
-    fail "$name: netsim did not start"
+    start_netsim "$name" --listen "$host:0" --to "$host:$rport" \
+        --log-drops "$TMP/$name.drops" "$@"
+    RELAY_PORT=$(sed -n 's/^netsim: relaying udp [^ ]*:\([0-9]*\) .*/\1/p' "$TMP/$name.err")
+    [[ -n $RELAY_PORT ]] || fail "$name: no relay port in $(cat "$TMP/$name.err")"
 }
 
-stop_netsim() {
-    kill -TERM "$NETSIM_PID"
-    local rc=0
-    wait "$NETSIM_PID" || rc=$?
-    NETSIM_PID=
-    [[ $rc == 0 ]] || fail "netsim exited with $rc after SIGTERM"
-}
 
 # run_case NAME FAMILY N NETSIM-ARGS...: relays N datagrams, then checks the
 # books balance. Extra checks per case follow in Python via CHECK.
 run_case() {
     local name=$1 fam=$2 n=$3
     shift 3
-    local lport rport
-    lport=$(free_port "$fam")
+    local rport
     rport=$(free_port "$fam")
-    start_netsim "$name" "$fam" "$lport" "$rport" "$@"
-    python3 "$TMP/traffic.py" "$fam" "$lport" "$rport" "$n" "$TMP/$name.rx"
+    relay_netsim "$name" "$fam" "$rport" "$@"
+    python3 "$TMP/traffic.py" "$fam" "$RELAY_PORT" "$rport" "$n" "$TMP/$name.rx"
     stop_netsim
     NAME=$name N=$n TMP=$TMP CHECK=${CHECK:-} python3 - <<'EOF'
 import json, math, os

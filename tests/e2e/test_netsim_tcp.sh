@@ -5,18 +5,9 @@
 # other byte unchanged; the media the sender then sends to netsim must arrive
 # at the port the receiver announced, with the loss netsim reports.
 # Needs: AL_BIN (build dir), python3.
-set -euo pipefail
-
-NETSIM=${AL_BIN:?AL_BIN must point at the build directory}/tools/netsim/netsim
-[[ -x $NETSIM ]] || { echo "missing $NETSIM" >&2; exit 1; }
-TMP=$(mktemp -d)
-NETSIM_PID=
-cleanup() {
-    [[ -n $NETSIM_PID ]] && kill "$NETSIM_PID" 2>/dev/null || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
+[[ -x $NETSIM ]] || fail "missing $NETSIM"
+TMP=$WORK
 
 # Fake receiver and fake sender in one process.
 #   session.py NETSIM_PORT RECV_PORT MEDIA_PORT N_PRE N_MEDIA OUT
@@ -252,9 +243,6 @@ if errors:
     raise SystemExit("\n".join(errors))
 EOF
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # A port P with UDP P, P+1 and TCP P all free.
 free_triple() {
@@ -272,27 +260,6 @@ while True:
 EOF
 }
 
-start_netsim() {
-    local name=$1
-    shift
-    "$NETSIM" "$@" --stats-json >"$TMP/$name.json" 2>"$TMP/$name.err" &
-    NETSIM_PID=$!
-    for _ in $(seq 100); do
-        grep -q "relaying udp" "$TMP/$name.err" 2>/dev/null && return 0
-        kill -0 "$NETSIM_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    cat "$TMP/$name.err" >&2
-    fail "$name: netsim did not start"
-}
-
-stop_netsim() {
-    kill -TERM "$NETSIM_PID"
-    local rc=0
-    wait "$NETSIM_PID" || rc=$?
-    NETSIM_PID=
-    [[ $rc == 0 ]] || fail "netsim exited with $rc after SIGTERM"
-}
 
 # run_session NAME N_PRE N_MEDIA NETSIM-ARGS...: one session through netsim,
 # then the books must balance. Extra checks per case in CHECK.
