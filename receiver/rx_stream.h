@@ -4,7 +4,7 @@
  * copies in the jitter buffer, and at each playout tick produces one frame by
  * the best means available: the primary, else a RED copy, else Opus in-band
  * FEC (LBRR) from the next packet, else Opus packet loss concealment (which
- * fades to silence once a gap lasts beyond 60 ms, see PLC_HOLD_SAMPLES).
+ * fades to silence once a gap lasts beyond 60 ms, see repair.h).
  *
  * Time is an argument (`now_ns`, any monotonic origin), so the same code runs
  * live and in simulated time (tools/lossbench, tests). */
