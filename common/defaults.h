@@ -9,6 +9,14 @@
 #define AL_MAX_PACKET        1200  /**< largest RTP packet we send, bytes (path MTU margin) */
 #define AL_MAX_OPUS_FRAME    1275  /**< largest Opus frame, bytes (RFC 6716 3.4, R2) */
 #define AL_MAX_FRAME_SAMPLES 5760  /**< 120 ms at 48 kHz: largest Opus packet duration */
+/** 20 ms at 48 kHz: the sender's default frame, and what the receiver
+ *  assumes until a packet says. */
+#define AL_DEFAULT_FRAME_SAMPLES 960
+/** 10 ms at 48 kHz: the shortest Opus frame that SILK (and so hybrid mode
+ *  and in-band FEC, LBRR) can code. Shorter frames are CELT only: the
+ *  sender codes them in restricted low delay, and their copies at the
+ *  primary's bitrate (they are the primaries themselves). */
+#define AL_MIN_SILK_FRAME_SAMPLES 480
 
 /** Largest Opus packet we accept, bytes: a code 3 packet (RFC 6716 3.2.5)
  *  of 48 frames (120 ms of 2.5 ms frames) of AL_MAX_OPUS_FRAME each, with

@@ -4,10 +4,15 @@
  * copies in the jitter buffer, and at each playout tick produces one frame by
  * the best means available: the primary, else a RED copy, else Opus in-band
  * FEC (LBRR) from the next packet, else Opus packet loss concealment (which
- * fades to silence once a gap lasts beyond 60 ms, see PLC_HOLD_SAMPLES).
+ * fades to silence once a gap lasts beyond 60 ms, see repair.h).
  *
  * Time is an argument (`now_ns`, any monotonic origin), so the same code runs
- * live and in simulated time (tools/lossbench, tests). */
+ * live and in simulated time (tools/lossbench, tests).
+ *
+ * Inside, a chain of stages, each in its own module: source_gate.h (which
+ * packets belong to the stream), jitbuf.h (frames by timestamp), repair.h
+ * (the audio of each frame slot) and latency.h (when frames play, at what
+ * rate); rx_stream.c draws how they chain. */
 #ifndef AL_RECEIVER_RX_STREAM_H
 #define AL_RECEIVER_RX_STREAM_H
 

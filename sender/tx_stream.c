@@ -65,7 +65,7 @@ void tx_config_defaults(tx_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->channels = 1;
-    cfg->frame_samples = 960;
+    cfg->frame_samples = AL_DEFAULT_FRAME_SAMPLES;
     cfg->bitrate = 32000;
     cfg->complexity = 9;
     cfg->application = OPUS_APPLICATION_AUDIO;
@@ -121,7 +121,7 @@ int tx_copy_bitrate(const tx_config *cfg, int slot)
         rate = cfg->copy_bitrates[slot];
     else if (cfg->redundancy_bitrate > 0)
         rate = cfg->redundancy_bitrate;
-    else if (cfg->frame_samples < 480 || cfg->redundancy < 1)
+    else if (cfg->frame_samples < AL_MIN_SILK_FRAME_SAMPLES || cfg->redundancy < 1)
         rate = cfg->bitrate;
     else {
         rate = (int)(cfg->bitrate * auto_rate_share[cfg->redundancy - 1][slot]);

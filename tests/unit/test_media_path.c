@@ -22,7 +22,7 @@
 
 #define MAX_PACKETS 1000
 #define MS          1000000LL
-/* rx_stream.c: packets a timeline jump needs to be believed */
+/* source_gate.h (SOURCE_GATE_MIN_SEQUENTIAL): packets a timeline jump needs to be believed */
 #define MIN_SEQUENTIAL_EXPECTED 3
 
 typedef struct packet {
