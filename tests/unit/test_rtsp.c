@@ -677,6 +677,42 @@ static void test_transport_write(void **state)
     assert_int_equal(rtsp_write_transport(buf, sizeof buf, &t), RTSP_ERR_ARG);
 }
 
+/* proto/rtsp_headers: the ;name=value walker Session and RTP-Info share. */
+static void test_param_walker(void **state)
+{
+    (void)state;
+    const char *at = " ; a = 1 ;flag;;b=\t2\t, c=3", *ns, *ne, *vs, *ve;
+    assert_true(rtsp_next_param(&at, ",", &ns, &ne, &vs, &ve));
+    assert_non_null(ns);
+    assert_int_equal(ne - ns, 1);
+    assert_memory_equal(ns, "a", 1);
+    assert_int_equal(ve - vs, 1);
+    assert_memory_equal(vs, "1", 1);
+    /* A parameter without '=' comes back with a NULL name. */
+    assert_true(rtsp_next_param(&at, ",", &ns, &ne, &vs, &ve));
+    assert_null(ns);
+    assert_true(rtsp_next_param(&at, ",", &ns, &ne, &vs, &ve));
+    assert_memory_equal(ns, "b", 1);
+    assert_int_equal(ve - vs, 1);
+    assert_memory_equal(vs, "2", 1);
+    /* The stop character ends the walk and stays where it is. */
+    const char *before = at;
+    assert_false(rtsp_next_param(&at, ",", &ns, &ne, &vs, &ve));
+    assert_ptr_equal(at, before);
+    assert_int_equal(*at, ',');
+    /* Without stop characters the next stream's parameters are reached. */
+    assert_true(rtsp_next_param(&at, "", &ns, &ne, &vs, &ve));
+    assert_non_null(ns); /* ',' is then part of the name */
+    assert_int_equal(ne - ns, 3);
+    assert_memory_equal(ns, ", c", 3);
+    assert_memory_equal(vs, "3", 1);
+    assert_false(rtsp_next_param(&at, "", &ns, &ne, &vs, &ve));
+    const char *empty = "";
+    assert_false(rtsp_next_param(&empty, "", &ns, &ne, &vs, &ve));
+    const char *blanks = " ;; \t;";
+    assert_false(rtsp_next_param(&blanks, "", &ns, &ne, &vs, &ve));
+}
+
 static void test_rtp_info(void **state)
 {
     (void)state;
@@ -943,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_transport_write),
         cmocka_unit_test(test_session),
         cmocka_unit_test(test_rtp_info),
+        cmocka_unit_test(test_param_walker),
         cmocka_unit_test(test_url),
         cmocka_unit_test(test_write_request),
         cmocka_unit_test(test_write_response),
