@@ -156,8 +156,6 @@ const char *rtsp_strerror(int status)
         return "message";
     case RTSP_INTERLEAVED:
         return "interleaved binary frame";
-    case RTSP_ERR_ARG:
-        return "invalid argument";
     case RTSP_ERR_URI_TOO_LONG:
         return "request line too long";
     case RTSP_ERR_LINE_TOO_LONG:
@@ -176,15 +174,15 @@ const char *rtsp_strerror(int status)
         return "unsupported RTSP version";
     case RTSP_ERR_HEADER:
         return "malformed header line";
-    case RTSP_ERR_BUFFER:
-        return "output buffer too small";
     case RTSP_ERR_TRANSPORT:
         return "malformed or unsupported Transport";
     case RTSP_ERR_SESSION:
         return "malformed Session";
     case RTSP_ERR_URL:
         return "malformed rtsp:// URL";
+    case RTSP_ERR_RTP_INFO:
+        return "malformed RTP-Info";
     default:
-        return "unknown RTSP error";
+        return al_strerror(status);
     }
 }

@@ -305,13 +305,13 @@ int rtsp_parse_rtp_info(const char *value, rtsp_rtp_info *out)
         if (text_span_is(ns, (size_t)(ne - ns), "seq")) {
             int64_t v = parse_decimal(vs, (size_t)(ve - vs), (int64_t)UINT16_MAX);
             if (v < 0 || v > (int64_t)UINT16_MAX)
-                return RTSP_ERR_ARG;
+                return RTSP_ERR_RTP_INFO;
             out->seq = (uint16_t)v;
             out->has_seq = true;
         } else if (text_span_is(ns, (size_t)(ne - ns), "rtptime")) {
             int64_t v = parse_decimal(vs, (size_t)(ve - vs), (int64_t)UINT32_MAX);
             if (v < 0 || v > (int64_t)UINT32_MAX)
-                return RTSP_ERR_ARG;
+                return RTSP_ERR_RTP_INFO;
             out->rtptime = (uint32_t)v;
             out->has_rtptime = true;
         }

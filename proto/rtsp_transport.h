@@ -108,8 +108,9 @@ typedef struct rtsp_rtp_info {
 
 /** Parses the first stream of "url=...;seq=N;rtptime=T[,url=...]" (one
  *  stream is all we send; the url is not checked). Returns RTSP_OK with
- *  what was given (either may be absent), or RTSP_ERR_ARG for a seq or
- *  rtptime that is not a number in range. Unknown parameters are ignored. */
+ *  what was given (either may be absent), RTSP_ERR_RTP_INFO for a seq or
+ *  rtptime that is not a number in range (the peer's fault, so not
+ *  RTSP_ERR_ARG, which NULL arguments get). Unknown parameters are ignored. */
 int rtsp_parse_rtp_info(const char *value, rtsp_rtp_info *out);
 
 #endif

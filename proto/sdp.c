@@ -7,7 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#define OPUS_RATE 48000 /* RFC 7587: the RTP clock of Opus, whatever it codes */
+#include "common/defaults.h"
+
+/* RFC 7587: the RTP clock of Opus is 48 kHz, whatever it codes. */
+#define OPUS_RATE AL_RATE
+
+#define MAX_PT              127   /* 7-bit RTP payload type */
+#define MIN_MAXPLAYBACKRATE 8000  /* Hz: Opus narrowband, the lowest it codes */
+#define DEFAULT_FRAME_US    20000 /* a=ptime when unset: 20 ms, Opus's default frame */
+#define US_PER_MS           1000
+#define ASCII_DEL           127
 
 /* Durations above this are nonsense for audio packets and are ignored. */
 #define MAX_DURATION_US 10000000u
@@ -35,15 +44,15 @@ static int64_t parse_uint(const char *s, const char *e, int64_t limit)
 static int64_t parse_ms_as_us(const char *s, const char *e)
 {
     const char *dot = memchr(s, '.', (size_t)(e - s));
-    int64_t ms = parse_uint(s, dot ? dot : e, MAX_DURATION_US / 1000);
+    int64_t ms = parse_uint(s, dot ? dot : e, MAX_DURATION_US / US_PER_MS);
     if (ms < 0)
         return -1;
-    int64_t us = ms * 1000;
+    int64_t us = ms * US_PER_MS;
     if (dot) {
         const char *f = dot + 1;
         if (f == e)
             return -1;
-        int64_t scale = 100;
+        int64_t scale = US_PER_MS / 10; /* the first decimal is tenths of a ms */
         for (; f < e; f++) {
             if (!text_is_digit((unsigned char)*f))
                 return -1;
@@ -104,10 +113,10 @@ void sdp_stream_init(sdp_stream *s)
     if (!s)
         return;
     memset(s, 0, sizeof *s);
-    s->opus_pt = 111;
-    s->red_pt = 63;
+    s->opus_pt = AL_OPUS_PT;
+    s->red_pt = AL_RED_PT;
     s->channels = 1;
-    s->frame_us = 20000;
+    s->frame_us = DEFAULT_FRAME_US;
     s->maxplaybackrate = OPUS_RATE;
 }
 
@@ -117,7 +126,7 @@ static bool valid_word(const char *s)
     if (!s || !*s)
         return false;
     for (; *s; s++) {
-        if ((unsigned char)*s <= ' ' || *s == 127)
+        if ((unsigned char)*s <= ' ' || *s == ASCII_DEL)
             return false;
     }
     return true;
@@ -149,9 +158,10 @@ int sdp_write(const sdp_stream *s, char *buf, size_t cap)
     if (!valid_word(s->origin_addr) || !valid_word(conn) || !valid_text(name) ||
         (s->control && !valid_word(s->control)))
         return SDP_ERR_ARG;
-    if (s->opus_pt > 127 || (red && (s->red_pt > 127 || s->red_pt == s->opus_pt)) ||
+    if (s->opus_pt > MAX_PT || (red && (s->red_pt > MAX_PT || s->red_pt == s->opus_pt)) ||
         (s->channels != 1 && s->channels != 2) || s->red_depth > SDP_MAX_RED_DEPTH ||
-        (s->maxplaybackrate && (s->maxplaybackrate < 8000 || s->maxplaybackrate > OPUS_RATE)) ||
+        (s->maxplaybackrate &&
+         (s->maxplaybackrate < MIN_MAXPLAYBACKRATE || s->maxplaybackrate > OPUS_RATE)) ||
         s->frame_us > MAX_DURATION_US)
         return SDP_ERR_ARG;
     if (cap == 0)
@@ -185,7 +195,7 @@ int sdp_write(const sdp_stream *s, char *buf, size_t cap)
     int st = s->channels == 2;
     put_fmt(&o, "stereo=%d;sprop-stereo=%d;useinbandfec=%d\r\n", st, st, s->useinbandfec ? 1 : 0);
     if (s->frame_us)
-        put_fmt(&o, "a=ptime:%u\r\n", (unsigned)((s->frame_us + 999) / 1000));
+        put_fmt(&o, "a=ptime:%u\r\n", (unsigned)((s->frame_us + US_PER_MS - 1) / US_PER_MS));
     if (s->sendonly)
         put_fmt(&o, "a=sendonly\r\n");
     if (s->control)
@@ -278,7 +288,7 @@ static int parse_media(const char *s, const char *e, sdp_desc *d)
     if (!next_word(&s, e, &ws, &we) || !text_copy_span(d->proto, sizeof d->proto, ws, we))
         return SDP_ERR_MEDIA;
     while (next_word(&s, e, &ws, &we)) {
-        int64_t pt = parse_uint(ws, we, 127);
+        int64_t pt = parse_uint(ws, we, MAX_PT);
         if (pt < 0)
             return SDP_ERR_MEDIA;
         if (find_pt(d, (long)pt) || d->payload_count == SDP_MAX_PAYLOADS)
@@ -296,7 +306,7 @@ static sdp_payload *attr_payload(sdp_desc *d, const char **s, const char *e)
     const char *ws, *we;
     if (!next_word(s, e, &ws, &we))
         return NULL;
-    int64_t pt = parse_uint(ws, we, 127);
+    int64_t pt = parse_uint(ws, we, MAX_PT);
     return pt < 0 ? NULL : find_pt(d, (long)pt);
 }
 
@@ -418,7 +428,7 @@ static void parse_red_fmtp(sdp_payload *p)
             t = e;
         const char *ws = s, *we = t;
         text_trim_span(&ws, &we);
-        int64_t pt = parse_uint(ws, we, 127);
+        int64_t pt = parse_uint(ws, we, MAX_PT);
         if (pt < 0 || n == SDP_MAX_RED_ENTRIES) {
             p->red_count = 0;
             return;
@@ -748,12 +758,6 @@ bool sdp_fmtp_param(const char *fmtp, const char *key, char *value, size_t cap)
 const char *sdp_strerror(int status)
 {
     switch (status) {
-    case SDP_OK:
-        return "ok";
-    case SDP_ERR_ARG:
-        return "invalid argument";
-    case SDP_ERR_BUFFER:
-        return "output buffer too small";
     case SDP_ERR_NO_AUDIO:
         return "no audio stream in the SDP";
     case SDP_ERR_MEDIA:
@@ -767,6 +771,6 @@ const char *sdp_strerror(int status)
     case SDP_ERR_CHANNELS:
         return "Opus channel count is not 2 (RFC 7587)";
     default:
-        return "unknown SDP error";
+        return al_strerror(status);
     }
 }
