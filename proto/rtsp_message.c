@@ -6,6 +6,10 @@
 
 enum { ST_HEAD = 0, ST_BODY, ST_FRAME, ST_SKIP };
 
+/* A status line starts with the version, a request line never does. */
+#define VERSION_PREFIX     "RTSP/"
+#define VERSION_PREFIX_LEN (sizeof VERSION_PREFIX - 1)
+
 /* In-place trim of a NUL-terminated string; returns the new start. */
 static char *trim_inplace(char *s)
 {
@@ -127,7 +131,8 @@ static int parse_start_line(rtsp_message *m, char *line)
     char *s = line;
     while (text_is_blank(*s))
         s++;
-    if (strncmp(s, "RTSP/", 5) == 0 || strncmp(s, "rtsp/", 5) == 0) {
+    if (strncmp(s, VERSION_PREFIX, VERSION_PREFIX_LEN) == 0 ||
+        strncmp(s, "rtsp/", VERSION_PREFIX_LEN) == 0) {
         /* Status-Line = RTSP-Version SP Status-Code SP Reason-Phrase */
         char *version = next_token(&s);
         int st = check_version(version);
@@ -441,7 +446,7 @@ int rtsp_write_request(char *buf, size_t cap, enum rtsp_method method, const cha
     if (!buf || !name || !uri || !*uri || cseq < 0 || cseq > INT32_MAX)
         return RTSP_ERR_ARG;
     for (const char *c = uri; *c; c++) {
-        if ((unsigned char)*c <= ' ' || *c == 127)
+        if ((unsigned char)*c <= ' ' || *c == TEXT_DEL)
             return RTSP_ERR_ARG;
     }
     if (cap == 0)

@@ -188,7 +188,7 @@ int rtsp_parse_transport(const char *value, rtsp_transport *out, const char **ne
 static bool valid_address_value(const char *s)
 {
     for (; *s; s++) {
-        if ((unsigned char)*s <= ' ' || *s == 127 || strchr(";,\"", *s))
+        if ((unsigned char)*s <= ' ' || *s == TEXT_DEL || strchr(";,\"", *s))
             return false;
     }
     return true;
@@ -272,7 +272,7 @@ int rtsp_parse_session(const char *value, rtsp_session *out)
     if (e == s || !text_copy_span(out->id, sizeof out->id, s, e))
         return RTSP_ERR_SESSION;
     for (const char *c = s; c < e; c++) {
-        if ((unsigned char)*c < ' ' || *c == 127)
+        if ((unsigned char)*c < ' ' || *c == TEXT_DEL)
             return RTSP_ERR_SESSION;
     }
 

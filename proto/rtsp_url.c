@@ -15,7 +15,7 @@ int rtsp_parse_url(const char *url, rtsp_url *out)
     if (strlen(url) < SCHEME_LEN || !text_span_is(url, SCHEME_LEN, SCHEME))
         return RTSP_ERR_URL;
     for (const char *c = url; *c; c++) {
-        if ((unsigned char)*c <= ' ' || *c == 127)
+        if ((unsigned char)*c <= ' ' || *c == TEXT_DEL)
             return RTSP_ERR_URL;
     }
     const char *auth = url + SCHEME_LEN;
@@ -73,11 +73,11 @@ int rtsp_write_url(char *buf, size_t cap, const char *host, uint16_t port, const
     if (!path)
         path = "";
     for (const char *c = host; *c; c++) {
-        if ((unsigned char)*c <= ' ' || *c == 127 || strchr("/[]@?#", *c))
+        if ((unsigned char)*c <= ' ' || *c == TEXT_DEL || strchr("/[]@?#", *c))
             return RTSP_ERR_ARG;
     }
     for (const char *c = path; *c; c++) {
-        if ((unsigned char)*c <= ' ' || *c == 127)
+        if ((unsigned char)*c <= ' ' || *c == TEXT_DEL)
             return RTSP_ERR_ARG;
     }
     if (cap == 0)

@@ -16,7 +16,6 @@
 #define MIN_MAXPLAYBACKRATE 8000  /* Hz: Opus narrowband, the lowest it codes */
 #define DEFAULT_FRAME_US    20000 /* a=ptime when unset: 20 ms, Opus's default frame */
 #define US_PER_MS           1000
-#define ASCII_DEL           127
 
 /* Durations above this are nonsense for audio packets and are ignored. */
 #define MAX_DURATION_US 10000000u
@@ -126,7 +125,7 @@ static bool valid_word(const char *s)
     if (!s || !*s)
         return false;
     for (; *s; s++) {
-        if ((unsigned char)*s <= ' ' || *s == ASCII_DEL)
+        if ((unsigned char)*s <= ' ' || *s == TEXT_DEL)
             return false;
     }
     return true;

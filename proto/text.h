@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define TEXT_DEL 127 /**< ASCII DEL: a control character above the printable range */
+
 static inline int text_lower(int c)
 {
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
