@@ -1,8 +1,6 @@
 /* RTSP/1.0 reason phrases, error replies and result texts (RFC 2326 7.1.1). */
 #include "proto/rtsp_status.h"
 
-#include "proto/rtsp_message.h"
-
 const char *rtsp_status_reason(int code)
 {
     switch (code) {

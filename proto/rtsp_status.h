@@ -9,13 +9,13 @@
 #define RTSP_STATUS_MIN 100 /**< status codes have three digits (RFC 2326 7.1.1) */
 #define RTSP_STATUS_MAX 999
 
-/** Results and errors. Parse errors that a server answers are mapped to a
- *  status code and reason by rtsp_error_status(). */
+/* An RTSP detail code (common/status.h). */
 #define RTSP_DETAIL(class, n) AL_STATUS_DETAIL(AL_MODULE_RTSP, class, n)
 
 /** Results and status codes (common/status.h). rtsp_parser_feed() alone
  *  returns the positive results; everything else returns RTSP_OK, a length,
- *  or a negative code. */
+ *  or a negative code. Parse errors that a server answers are mapped to a
+ *  status code and reason by rtsp_error_status(). */
 enum rtsp_status {
     RTSP_OK = AL_OK,                     /**< helpers: success */
     RTSP_NEED_MORE = AL_NEED_MORE,       /**< feed: every byte consumed, no complete message yet */
