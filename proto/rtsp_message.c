@@ -408,7 +408,7 @@ static bool valid_header(const rtsp_header_field *h)
     return !text_equal_nocase(h->name, "CSeq") && !text_equal_nocase(h->name, "Content-Length");
 }
 
-static int write_tail(out_buf *o, long cseq, const rtsp_header_field *headers, size_t n_headers,
+static int write_tail(text_out *o, long cseq, const rtsp_header_field *headers, size_t n_headers,
                       const void *body, size_t body_len)
 {
     if ((n_headers && !headers) || (body_len && !body))
@@ -418,24 +418,24 @@ static int write_tail(out_buf *o, long cseq, const rtsp_header_field *headers, s
             return RTSP_ERR_ARG;
     }
     if (cseq >= 0) {
-        put_str(o, "CSeq: ");
-        put_ulong(o, (unsigned long)cseq);
-        put_str(o, "\r\n");
+        text_put_str(o, "CSeq: ");
+        text_put_ulong(o, (unsigned long)cseq);
+        text_put_str(o, "\r\n");
     }
     for (size_t i = 0; i < n_headers; i++) {
-        put_str(o, headers[i].name);
-        put_str(o, ": ");
-        put_str(o, headers[i].value);
-        put_str(o, "\r\n");
+        text_put_str(o, headers[i].name);
+        text_put_str(o, ": ");
+        text_put_str(o, headers[i].value);
+        text_put_str(o, "\r\n");
     }
     if (body_len) {
-        put_str(o, "Content-Length: ");
-        put_ulong(o, (unsigned long)body_len);
-        put_str(o, "\r\n");
+        text_put_str(o, "Content-Length: ");
+        text_put_ulong(o, (unsigned long)body_len);
+        text_put_str(o, "\r\n");
     }
-    put_str(o, "\r\n");
-    put_mem(o, body, body_len);
-    return out_finish(o);
+    text_put_str(o, "\r\n");
+    text_put_mem(o, body, body_len);
+    return text_out_finish(o);
 }
 
 int rtsp_write_request(char *buf, size_t cap, enum rtsp_method method, const char *uri, long cseq,
@@ -445,17 +445,15 @@ int rtsp_write_request(char *buf, size_t cap, enum rtsp_method method, const cha
     const char *name = rtsp_method_name(method);
     if (!buf || !name || !uri || !*uri || cseq < 0 || cseq > INT32_MAX)
         return RTSP_ERR_ARG;
-    for (const char *c = uri; *c; c++) {
-        if ((unsigned char)*c <= ' ' || *c == TEXT_DEL)
-            return RTSP_ERR_ARG;
-    }
+    if (!text_is_word(uri, ""))
+        return RTSP_ERR_ARG;
     if (cap == 0)
         return RTSP_ERR_BUFFER;
-    out_buf o = {buf, cap, 0, false};
-    put_str(&o, name);
-    put_str(&o, " ");
-    put_str(&o, uri);
-    put_str(&o, " RTSP/1.0\r\n");
+    text_out o = {buf, cap, 0, false};
+    text_put_str(&o, name);
+    text_put_str(&o, " ");
+    text_put_str(&o, uri);
+    text_put_str(&o, " RTSP/1.0\r\n");
     return write_tail(&o, cseq, headers, n_headers, body, body_len);
 }
 
@@ -471,11 +469,11 @@ int rtsp_write_response(char *buf, size_t cap, int code, const char *reason, lon
         return RTSP_ERR_ARG;
     if (cap == 0)
         return RTSP_ERR_BUFFER;
-    out_buf o = {buf, cap, 0, false};
-    put_str(&o, "RTSP/1.0 ");
-    put_ulong(&o, (unsigned long)code);
-    put_str(&o, " ");
-    put_str(&o, reason);
-    put_str(&o, "\r\n");
+    text_out o = {buf, cap, 0, false};
+    text_put_str(&o, "RTSP/1.0 ");
+    text_put_ulong(&o, (unsigned long)code);
+    text_put_str(&o, " ");
+    text_put_str(&o, reason);
+    text_put_str(&o, "\r\n");
     return write_tail(&o, cseq, headers, n_headers, body, body_len);
 }

@@ -185,22 +185,19 @@ int rtsp_parse_transport(const char *value, rtsp_transport *out, const char **ne
     return RTSP_OK;
 }
 
+/* source= and destination= values: one word, without the separators. */
 static bool valid_address_value(const char *s)
 {
-    for (; *s; s++) {
-        if ((unsigned char)*s <= ' ' || *s == TEXT_DEL || strchr(";,\"", *s))
-            return false;
-    }
-    return true;
+    return text_is_word(s, ";,\"");
 }
 
-static void put_range(out_buf *o, const char *name, unsigned a, unsigned b)
+static void put_range(text_out *o, const char *name, unsigned a, unsigned b)
 {
-    put_str(o, name);
-    put_ulong(o, a);
+    text_put_str(o, name);
+    text_put_ulong(o, a);
     if (b) {
-        put_str(o, "-");
-        put_ulong(o, b);
+        text_put_str(o, "-");
+        text_put_ulong(o, b);
     }
 }
 
@@ -218,20 +215,20 @@ int rtsp_write_transport(char *buf, size_t cap, const rtsp_transport *t)
         return RTSP_ERR_ARG;
     if (cap == 0)
         return RTSP_ERR_BUFFER;
-    out_buf o = {buf, cap, 0, false};
-    put_str(&o, profiles[t->profile]);
-    put_str(&o, t->lower == RTSP_LOWER_TCP ? "/TCP" : "/UDP");
+    text_out o = {buf, cap, 0, false};
+    text_put_str(&o, profiles[t->profile]);
+    text_put_str(&o, t->lower == RTSP_LOWER_TCP ? "/TCP" : "/UDP");
     if (t->cast == RTSP_CAST_UNICAST)
-        put_str(&o, ";unicast");
+        text_put_str(&o, ";unicast");
     else if (t->cast == RTSP_CAST_MULTICAST)
-        put_str(&o, ";multicast");
+        text_put_str(&o, ";multicast");
     if (t->source[0]) {
-        put_str(&o, ";source=");
-        put_str(&o, t->source);
+        text_put_str(&o, ";source=");
+        text_put_str(&o, t->source);
     }
     if (t->destination[0]) {
-        put_str(&o, ";destination=");
-        put_str(&o, t->destination);
+        text_put_str(&o, ";destination=");
+        text_put_str(&o, t->destination);
     }
     if (t->has_interleaved) {
         put_range(&o, ";interleaved=", t->interleaved[0], 0);
@@ -244,14 +241,14 @@ int rtsp_write_transport(char *buf, size_t cap, const rtsp_transport *t)
     if (t->has_ssrc) {
         char hex[9];
         snprintf(hex, sizeof hex, "%08X", (unsigned)t->ssrc);
-        put_str(&o, ";ssrc=");
-        put_str(&o, hex);
+        text_put_str(&o, ";ssrc=");
+        text_put_str(&o, hex);
     }
     if (t->mode == RTSP_MODE_RECORD)
-        put_str(&o, ";mode=record");
+        text_put_str(&o, ";mode=record");
     else if (t->mode == RTSP_MODE_PLAY)
-        put_str(&o, ";mode=play");
-    return out_finish(&o);
+        text_put_str(&o, ";mode=play");
+    return text_out_finish(&o);
 }
 
 /* ---- Session ---- */

@@ -14,10 +14,8 @@ int rtsp_parse_url(const char *url, rtsp_url *out)
     out->port = RTSP_DEFAULT_PORT;
     if (strlen(url) < SCHEME_LEN || !text_span_is(url, SCHEME_LEN, SCHEME))
         return RTSP_ERR_URL;
-    for (const char *c = url; *c; c++) {
-        if ((unsigned char)*c <= ' ' || *c == TEXT_DEL)
-            return RTSP_ERR_URL;
-    }
+    if (!text_is_word(url, ""))
+        return RTSP_ERR_URL;
     const char *auth = url + SCHEME_LEN;
     const char *auth_end = auth + strcspn(auth, "/?#");
     /* user:password@ is allowed in the authority (ffmpeg accepts it); skip it. */
@@ -72,24 +70,18 @@ int rtsp_write_url(char *buf, size_t cap, const char *host, uint16_t port, const
         return RTSP_ERR_ARG;
     if (!path)
         path = "";
-    for (const char *c = host; *c; c++) {
-        if ((unsigned char)*c <= ' ' || *c == TEXT_DEL || strchr("/[]@?#", *c))
-            return RTSP_ERR_ARG;
-    }
-    for (const char *c = path; *c; c++) {
-        if ((unsigned char)*c <= ' ' || *c == TEXT_DEL)
-            return RTSP_ERR_ARG;
-    }
+    if (!text_is_word(host, "/[]@?#") || !text_is_word(path, ""))
+        return RTSP_ERR_ARG;
     if (cap == 0)
         return RTSP_ERR_BUFFER;
-    out_buf o = {buf, cap, 0, false};
+    text_out o = {buf, cap, 0, false};
     bool v6 = strchr(host, ':') != NULL;
-    put_str(&o, v6 ? "rtsp://[" : "rtsp://");
-    put_str(&o, host);
-    put_str(&o, v6 ? "]:" : ":");
-    put_ulong(&o, port);
+    text_put_str(&o, v6 ? "rtsp://[" : "rtsp://");
+    text_put_str(&o, host);
+    text_put_str(&o, v6 ? "]:" : ":");
+    text_put_ulong(&o, port);
     if (*path && *path != '/')
-        put_str(&o, "/");
-    put_str(&o, path);
-    return out_finish(&o);
+        text_put_str(&o, "/");
+    text_put_str(&o, path);
+    return text_out_finish(&o);
 }

@@ -1,9 +1,6 @@
 /* Helpers shared by the proto/rtsp_*.c files only: not part of the API, and
  * not included by proto/rtsp.h. ASCII only, so the locale never matters.
- *
- * The output builder never writes past CAP and always leaves room for the
- * NUL, so that every writer can fill its buffer and report overflow once at
- * the end (out_finish()). */
+ * Writers build their text with proto/text.h's text_out. */
 #ifndef AL_PROTO_RTSP_UTIL_H
 #define AL_PROTO_RTSP_UTIL_H
 
@@ -57,47 +54,6 @@ static inline int64_t parse_decimal(const char *s, size_t n, int64_t limit)
             v = v * 10 + (s[i] - '0');
     }
     return v > limit ? limit + 1 : v;
-}
-
-typedef struct out_buf {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool overflow;
-} out_buf;
-
-static inline void put_mem(out_buf *o, const void *p, size_t n)
-{
-    if (o->overflow)
-        return;
-    if (n >= o->cap - o->len) {
-        o->overflow = true;
-        return;
-    }
-    if (n)
-        memcpy(o->buf + o->len, p, n);
-    o->len += n;
-}
-
-static inline void put_str(out_buf *o, const char *s)
-{
-    put_mem(o, s, strlen(s));
-}
-
-static inline void put_ulong(out_buf *o, unsigned long v)
-{
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lu", v);
-    put_mem(o, tmp, (size_t)n);
-}
-
-/* The length written (a NUL follows), or RTSP_ERR_BUFFER. */
-static inline int out_finish(out_buf *o)
-{
-    if (o->overflow || o->len > INT_MAX)
-        return RTSP_ERR_BUFFER;
-    o->buf[o->len] = '\0';
-    return (int)o->len;
 }
 
 #endif

@@ -78,33 +78,6 @@ static bool next_word(const char **s, const char *e, const char **ws, const char
     return true;
 }
 
-/* ---- Output builder (same contract as in rtsp.c: room for the NUL kept) ---- */
-
-typedef struct out_buf {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool overflow;
-} out_buf;
-
-static void put_fmt(out_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put_fmt(out_buf *o, const char *fmt, ...)
-{
-    if (o->overflow)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= o->cap - o->len) {
-        o->overflow = true;
-        o->buf[o->len] = '\0';
-        return;
-    }
-    o->len += (size_t)n;
-}
-
 /* ---- Writer ---- */
 
 void sdp_stream_init(sdp_stream *s)
@@ -122,13 +95,7 @@ void sdp_stream_init(sdp_stream *s)
 /* Addresses and a=control values are single SDP words. */
 static bool valid_word(const char *s)
 {
-    if (!s || !*s)
-        return false;
-    for (; *s; s++) {
-        if ((unsigned char)*s <= ' ' || *s == TEXT_DEL)
-            return false;
-    }
-    return true;
+    return s && *s && text_is_word(s, "");
 }
 
 static bool valid_text(const char *s)
@@ -166,48 +133,48 @@ int sdp_write(const sdp_stream *s, char *buf, size_t cap)
     if (cap == 0)
         return SDP_ERR_BUFFER;
 
-    out_buf o = {buf, cap, 0, false};
-    put_fmt(&o, "v=0\r\n");
-    put_fmt(&o, "o=- %llu %llu IN %s %s\r\n", (unsigned long long)s->session_id,
-            (unsigned long long)s->session_version, addrtype_of(s->origin_addr), s->origin_addr);
-    put_fmt(&o, "s=%s\r\n", name);
-    put_fmt(&o, "c=IN %s %s\r\n", addrtype_of(conn), conn);
-    put_fmt(&o, "t=0 0\r\n");
+    text_out o = {buf, cap, 0, false};
+    text_put_fmt(&o, "v=0\r\n");
+    text_put_fmt(&o, "o=- %llu %llu IN %s %s\r\n", (unsigned long long)s->session_id,
+                 (unsigned long long)s->session_version, addrtype_of(s->origin_addr),
+                 s->origin_addr);
+    text_put_fmt(&o, "s=%s\r\n", name);
+    text_put_fmt(&o, "c=IN %s %s\r\n", addrtype_of(conn), conn);
+    text_put_fmt(&o, "t=0 0\r\n");
     /* RED first: the m= line is in preference order, and a receiver that
      * understands RED should get the redundant stream. */
     if (red)
-        put_fmt(&o, "m=audio %u RTP/AVP %u %u\r\n", s->port, s->red_pt, s->opus_pt);
+        text_put_fmt(&o, "m=audio %u RTP/AVP %u %u\r\n", s->port, s->red_pt, s->opus_pt);
     else
-        put_fmt(&o, "m=audio %u RTP/AVP %u\r\n", s->port, s->opus_pt);
+        text_put_fmt(&o, "m=audio %u RTP/AVP %u\r\n", s->port, s->opus_pt);
     if (red) {
-        put_fmt(&o, "a=rtpmap:%u red/%u/2\r\n", s->red_pt, OPUS_RATE);
-        put_fmt(&o, "a=fmtp:%u %u", s->red_pt, s->opus_pt);
+        text_put_fmt(&o, "a=rtpmap:%u red/%u/2\r\n", s->red_pt, OPUS_RATE);
+        text_put_fmt(&o, "a=fmtp:%u %u", s->red_pt, s->opus_pt);
         for (unsigned i = 0; i < s->red_depth; i++)
-            put_fmt(&o, "/%u", s->opus_pt);
-        put_fmt(&o, "\r\n");
+            text_put_fmt(&o, "/%u", s->opus_pt);
+        text_put_fmt(&o, "\r\n");
     }
     /* RFC 7587: always /2; mono or stereo is said by (sprop-)stereo. */
-    put_fmt(&o, "a=rtpmap:%u opus/%u/2\r\n", s->opus_pt, OPUS_RATE);
-    put_fmt(&o, "a=fmtp:%u ", s->opus_pt);
+    text_put_fmt(&o, "a=rtpmap:%u opus/%u/2\r\n", s->opus_pt, OPUS_RATE);
+    text_put_fmt(&o, "a=fmtp:%u ", s->opus_pt);
     if (s->maxplaybackrate)
-        put_fmt(&o, "maxplaybackrate=%u;", (unsigned)s->maxplaybackrate);
+        text_put_fmt(&o, "maxplaybackrate=%u;", (unsigned)s->maxplaybackrate);
     int st = s->channels == 2;
-    put_fmt(&o, "stereo=%d;sprop-stereo=%d;useinbandfec=%d\r\n", st, st, s->useinbandfec ? 1 : 0);
+    text_put_fmt(&o, "stereo=%d;sprop-stereo=%d;useinbandfec=%d\r\n", st, st,
+                 s->useinbandfec ? 1 : 0);
     if (s->frame_us)
-        put_fmt(&o, "a=ptime:%u\r\n", (unsigned)((s->frame_us + US_PER_MS - 1) / US_PER_MS));
+        text_put_fmt(&o, "a=ptime:%u\r\n", (unsigned)((s->frame_us + US_PER_MS - 1) / US_PER_MS));
     if (s->sendonly)
-        put_fmt(&o, "a=sendonly\r\n");
+        text_put_fmt(&o, "a=sendonly\r\n");
     if (s->control)
-        put_fmt(&o, "a=control:%s\r\n", s->control);
+        text_put_fmt(&o, "a=control:%s\r\n", s->control);
     if (red) {
-        put_fmt(&o, "a=" SDP_REDUNDANCY_ATTR ":depth=%u", s->red_depth);
+        text_put_fmt(&o, "a=" SDP_REDUNDANCY_ATTR ":depth=%u", s->red_depth);
         if (s->red_bitrate)
-            put_fmt(&o, ";bitrate=%u", (unsigned)s->red_bitrate);
-        put_fmt(&o, "\r\n");
+            text_put_fmt(&o, ";bitrate=%u", (unsigned)s->red_bitrate);
+        text_put_fmt(&o, "\r\n");
     }
-    if (o.overflow || o.len > INT_MAX)
-        return SDP_ERR_BUFFER;
-    return (int)o.len;
+    return text_out_finish(&o); /* SDP_ERR_BUFFER is AL_ERR_BUFFER */
 }
 
 /* ---- Parser ---- */
