@@ -144,8 +144,6 @@ int red_write(const red_block *redundant, size_t n_redundant, const red_block *p
 const char *red_strerror(int status)
 {
     switch (status) {
-    case RED_OK:
-        return "ok";
     case RED_ERR_EMPTY:
         return "empty RED payload";
     case RED_ERR_HEADER_TRUNCATED:
@@ -156,13 +154,9 @@ const char *red_strerror(int status)
         return "too many RED blocks";
     case RED_ERR_BLOCK_TRUNCATED:
         return "RED block lengths exceed the payload";
-    case RED_ERR_BUFFER:
-        return "output buffer too small";
     case RED_ERR_TOO_BIG:
         return "primary block alone exceeds the payload budget";
-    case RED_ERR_ARG:
-        return "invalid argument";
     default:
-        return "unknown RED error";
+        return al_strerror(status);
     }
 }

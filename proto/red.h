@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/status.h"
+
 #define RED_HEADER_SIZE       4     /**< redundant block header, bytes */
 #define RED_FINAL_HEADER_SIZE 1     /**< final (primary) block header, bytes */
 #define RED_MAX_TS_OFFSET     16383 /**< 14-bit offset, ticks (341 ms at 48 kHz) */
@@ -33,17 +35,23 @@
  *  sends 1-2 copies) and bounds the work a hostile packet can cause. */
 #define RED_MAX_BLOCKS 16
 
+/** Status codes (common/status.h): the generic ones and RED's details. */
 enum red_status {
-    RED_OK = 0,
-    RED_ERR_EMPTY = -1,            /**< parse: zero-length payload */
-    RED_ERR_HEADER_TRUNCATED = -2, /**< parse: an F=1 header with fewer than 4 bytes left */
-    RED_ERR_NO_PRIMARY = -3,       /**< parse: header list ends without the F=0 final header */
-    RED_ERR_TOO_MANY_BLOCKS = -4,  /**< parse: more blocks than max_blocks;
-                                        write: more than RED_MAX_BLOCKS - 1 redundant */
-    RED_ERR_BLOCK_TRUNCATED = -5,  /**< parse: redundant block lengths run past the end */
-    RED_ERR_BUFFER = -6,           /**< write: output buffer too small */
-    RED_ERR_TOO_BIG = -7,          /**< write: final header + primary alone exceed max_payload */
-    RED_ERR_ARG = -8,              /**< invalid argument (NULL pointer, PT > 127, ...) */
+    RED_OK = AL_OK,
+    /** parse: zero-length payload */
+    RED_ERR_EMPTY = AL_STATUS_DETAIL(AL_MODULE_RED, AL_ERR_TRUNCATED, 1),
+    /** parse: an F=1 header with fewer than 4 bytes left */
+    RED_ERR_HEADER_TRUNCATED = AL_STATUS_DETAIL(AL_MODULE_RED, AL_ERR_TRUNCATED, 2),
+    /** parse: header list ends without the F=0 final header */
+    RED_ERR_NO_PRIMARY = AL_STATUS_DETAIL(AL_MODULE_RED, AL_ERR_TRUNCATED, 3),
+    /** parse: redundant block lengths run past the end */
+    RED_ERR_BLOCK_TRUNCATED = AL_STATUS_DETAIL(AL_MODULE_RED, AL_ERR_TRUNCATED, 4),
+    /** parse: more blocks than max_blocks; write: more than RED_MAX_BLOCKS - 1 redundant */
+    RED_ERR_TOO_MANY_BLOCKS = AL_STATUS_DETAIL(AL_MODULE_RED, AL_ERR_TOO_LARGE, 1),
+    /** write: final header + primary alone exceed max_payload */
+    RED_ERR_TOO_BIG = AL_STATUS_DETAIL(AL_MODULE_RED, AL_ERR_TOO_LARGE, 2),
+    RED_ERR_BUFFER = AL_ERR_BUFFER, /**< write: output buffer too small */
+    RED_ERR_ARG = AL_ERR_ARG,       /**< invalid argument (NULL pointer, PT > 127, ...) */
 };
 
 /** One block of a RED payload. */
@@ -103,6 +111,7 @@ typedef struct red_write_stats {
 int red_write(const red_block *redundant, size_t n_redundant, const red_block *primary,
               size_t max_payload, uint8_t *out, size_t cap, red_write_stats *stats);
 
+/** A static description of STATUS (any status code); never NULL. */
 const char *red_strerror(int status);
 
 /** Header bytes of a RED payload carrying N_REDUNDANT redundant blocks. */

@@ -87,12 +87,12 @@ size_t rtp_header_size(const rtp_header *h)
 int rtp_write(const rtp_header *h, const uint8_t *payload, size_t payload_len, uint8_t *out,
               size_t cap)
 {
-    if (!h || !out || h->payload_type > 127 || h->csrc_count > RTP_MAX_CSRC)
+    if (!h || !out || h->payload_type > RTP_MAX_PT || h->csrc_count > RTP_MAX_CSRC)
         return RTP_ERR_ARG;
     if (h->extension && (h->ext_len % 4 != 0 || h->ext_len / 4 > 0xffff))
         return RTP_ERR_ARG;
     size_t header = rtp_header_size(h);
-    if (header + payload_len > cap || header + payload_len > 0x7fffffff)
+    if (header + payload_len > cap || header + payload_len > RTP_MAX_PACKET)
         return RTP_ERR_BUFFER;
 
     out[0] = (uint8_t)(RTP_VERSION << 6 | (h->extension ? 1 << 4 : 0) | h->csrc_count);
@@ -119,8 +119,6 @@ int rtp_write(const rtp_header *h, const uint8_t *payload, size_t payload_len, u
 const char *rtp_strerror(int status)
 {
     switch (status) {
-    case RTP_OK:
-        return "ok";
     case RTP_ERR_TOO_SHORT:
         return "shorter than an RTP header";
     case RTP_ERR_VERSION:
@@ -131,12 +129,8 @@ const char *rtp_strerror(int status)
         return "header extension runs past the end";
     case RTP_ERR_PADDING:
         return "invalid padding count";
-    case RTP_ERR_BUFFER:
-        return "output buffer too small";
-    case RTP_ERR_ARG:
-        return "invalid argument";
     default:
-        return "unknown RTP error";
+        return al_strerror(status);
     }
 }
 

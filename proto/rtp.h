@@ -9,19 +9,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/status.h"
+
 #define RTP_VERSION     2
 #define RTP_HEADER_SIZE 12 /**< fixed header, bytes, without CSRCs or extension */
 #define RTP_MAX_CSRC    15
 
+#define RTP_MAX_PT     127        /**< 7-bit payload type */
+#define RTP_MAX_PACKET 0x7fffffff /**< longest packet rtp_write() reports, bytes (an int) */
+
+/** Status codes (common/status.h): the generic ones and RTP's details. */
 enum rtp_status {
-    RTP_OK = 0,
-    RTP_ERR_TOO_SHORT = -1,      /**< fewer than 12 bytes */
-    RTP_ERR_VERSION = -2,        /**< version field is not 2 */
-    RTP_ERR_CSRC_TRUNCATED = -3, /**< CC says more CSRCs than the packet holds */
-    RTP_ERR_EXT_TRUNCATED = -4,  /**< header extension runs past the end */
-    RTP_ERR_PADDING = -5,        /**< padding count is 0 or larger than the payload */
-    RTP_ERR_BUFFER = -6,         /**< output buffer too small (writer) */
-    RTP_ERR_ARG = -7,            /**< invalid argument (writer: PT > 127, CC > 15) */
+    RTP_OK = AL_OK,
+    /** fewer than 12 bytes (also a NULL buffer) */
+    RTP_ERR_TOO_SHORT = AL_STATUS_DETAIL(AL_MODULE_RTP, AL_ERR_TRUNCATED, 1),
+    /** CC says more CSRCs than the packet holds */
+    RTP_ERR_CSRC_TRUNCATED = AL_STATUS_DETAIL(AL_MODULE_RTP, AL_ERR_TRUNCATED, 2),
+    /** header extension runs past the end */
+    RTP_ERR_EXT_TRUNCATED = AL_STATUS_DETAIL(AL_MODULE_RTP, AL_ERR_TRUNCATED, 3),
+    /** padding count is 0 or larger than the payload */
+    RTP_ERR_PADDING = AL_STATUS_DETAIL(AL_MODULE_RTP, AL_ERR_MALFORMED, 1),
+    /** version field is not 2 */
+    RTP_ERR_VERSION = AL_STATUS_DETAIL(AL_MODULE_RTP, AL_ERR_UNSUPPORTED, 1),
+    RTP_ERR_BUFFER = AL_ERR_BUFFER, /**< output buffer too small (writer) */
+    RTP_ERR_ARG = AL_ERR_ARG,       /**< invalid argument (writer: PT > 127, CC > 15) */
 };
 
 typedef struct rtp_header {
@@ -54,6 +65,7 @@ int rtp_write(const rtp_header *h, const uint8_t *payload, size_t payload_len, u
 /** Header size in bytes that rtp_write() will produce for H. */
 size_t rtp_header_size(const rtp_header *h);
 
+/** A static description of STATUS (any status code); never NULL. */
 const char *rtp_strerror(int status);
 
 /** Signed distance a - b between two 16-bit sequence numbers, right across

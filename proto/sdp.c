@@ -7,7 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define OPUS_RATE 48000 /* RFC 7587: the RTP clock of Opus, whatever it codes */
+#include "common/defaults.h"
+
+/* RFC 7587: the RTP clock of Opus is 48 kHz, whatever it codes. */
+#define OPUS_RATE AL_RATE
+
+#define MAX_PT              127   /* 7-bit RTP payload type */
+#define MIN_MAXPLAYBACKRATE 8000  /* Hz: Opus narrowband, the lowest it codes */
+#define DEFAULT_FRAME_US    20000 /* a=ptime when unset: 20 ms, Opus's default frame */
+#define US_PER_MS           1000
 
 /* Durations above this are nonsense for audio packets and are ignored. */
 #define MAX_DURATION_US 10000000u
@@ -35,15 +43,15 @@ static int64_t parse_uint(const char *s, const char *e, int64_t limit)
 static int64_t parse_ms_as_us(const char *s, const char *e)
 {
     const char *dot = memchr(s, '.', (size_t)(e - s));
-    int64_t ms = parse_uint(s, dot ? dot : e, MAX_DURATION_US / 1000);
+    int64_t ms = parse_uint(s, dot ? dot : e, MAX_DURATION_US / US_PER_MS);
     if (ms < 0)
         return -1;
-    int64_t us = ms * 1000;
+    int64_t us = ms * US_PER_MS;
     if (dot) {
         const char *f = dot + 1;
         if (f == e)
             return -1;
-        int64_t scale = 100;
+        int64_t scale = US_PER_MS / 10; /* the first decimal is tenths of a ms */
         for (; f < e; f++) {
             if (!text_is_digit((unsigned char)*f))
                 return -1;
@@ -70,33 +78,6 @@ static bool next_word(const char **s, const char *e, const char **ws, const char
     return true;
 }
 
-/* ---- Output builder (same contract as in rtsp.c: room for the NUL kept) ---- */
-
-typedef struct out_buf {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool overflow;
-} out_buf;
-
-static void put_fmt(out_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put_fmt(out_buf *o, const char *fmt, ...)
-{
-    if (o->overflow)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= o->cap - o->len) {
-        o->overflow = true;
-        o->buf[o->len] = '\0';
-        return;
-    }
-    o->len += (size_t)n;
-}
-
 /* ---- Writer ---- */
 
 void sdp_stream_init(sdp_stream *s)
@@ -104,23 +85,17 @@ void sdp_stream_init(sdp_stream *s)
     if (!s)
         return;
     memset(s, 0, sizeof *s);
-    s->opus_pt = 111;
-    s->red_pt = 63;
+    s->opus_pt = AL_OPUS_PT;
+    s->red_pt = AL_RED_PT;
     s->channels = 1;
-    s->frame_us = 20000;
+    s->frame_us = DEFAULT_FRAME_US;
     s->maxplaybackrate = OPUS_RATE;
 }
 
 /* Addresses and a=control values are single SDP words. */
 static bool valid_word(const char *s)
 {
-    if (!s || !*s)
-        return false;
-    for (; *s; s++) {
-        if ((unsigned char)*s <= ' ' || *s == 127)
-            return false;
-    }
-    return true;
+    return s && *s && text_is_word(s, "");
 }
 
 static bool valid_text(const char *s)
@@ -149,56 +124,57 @@ int sdp_write(const sdp_stream *s, char *buf, size_t cap)
     if (!valid_word(s->origin_addr) || !valid_word(conn) || !valid_text(name) ||
         (s->control && !valid_word(s->control)))
         return SDP_ERR_ARG;
-    if (s->opus_pt > 127 || (red && (s->red_pt > 127 || s->red_pt == s->opus_pt)) ||
+    if (s->opus_pt > MAX_PT || (red && (s->red_pt > MAX_PT || s->red_pt == s->opus_pt)) ||
         (s->channels != 1 && s->channels != 2) || s->red_depth > SDP_MAX_RED_DEPTH ||
-        (s->maxplaybackrate && (s->maxplaybackrate < 8000 || s->maxplaybackrate > OPUS_RATE)) ||
+        (s->maxplaybackrate &&
+         (s->maxplaybackrate < MIN_MAXPLAYBACKRATE || s->maxplaybackrate > OPUS_RATE)) ||
         s->frame_us > MAX_DURATION_US)
         return SDP_ERR_ARG;
     if (cap == 0)
         return SDP_ERR_BUFFER;
 
-    out_buf o = {buf, cap, 0, false};
-    put_fmt(&o, "v=0\r\n");
-    put_fmt(&o, "o=- %llu %llu IN %s %s\r\n", (unsigned long long)s->session_id,
-            (unsigned long long)s->session_version, addrtype_of(s->origin_addr), s->origin_addr);
-    put_fmt(&o, "s=%s\r\n", name);
-    put_fmt(&o, "c=IN %s %s\r\n", addrtype_of(conn), conn);
-    put_fmt(&o, "t=0 0\r\n");
+    text_out o = {buf, cap, 0, false};
+    text_put_fmt(&o, "v=0\r\n");
+    text_put_fmt(&o, "o=- %llu %llu IN %s %s\r\n", (unsigned long long)s->session_id,
+                 (unsigned long long)s->session_version, addrtype_of(s->origin_addr),
+                 s->origin_addr);
+    text_put_fmt(&o, "s=%s\r\n", name);
+    text_put_fmt(&o, "c=IN %s %s\r\n", addrtype_of(conn), conn);
+    text_put_fmt(&o, "t=0 0\r\n");
     /* RED first: the m= line is in preference order, and a receiver that
      * understands RED should get the redundant stream. */
     if (red)
-        put_fmt(&o, "m=audio %u RTP/AVP %u %u\r\n", s->port, s->red_pt, s->opus_pt);
+        text_put_fmt(&o, "m=audio %u RTP/AVP %u %u\r\n", s->port, s->red_pt, s->opus_pt);
     else
-        put_fmt(&o, "m=audio %u RTP/AVP %u\r\n", s->port, s->opus_pt);
+        text_put_fmt(&o, "m=audio %u RTP/AVP %u\r\n", s->port, s->opus_pt);
     if (red) {
-        put_fmt(&o, "a=rtpmap:%u red/%u/2\r\n", s->red_pt, OPUS_RATE);
-        put_fmt(&o, "a=fmtp:%u %u", s->red_pt, s->opus_pt);
+        text_put_fmt(&o, "a=rtpmap:%u red/%u/2\r\n", s->red_pt, OPUS_RATE);
+        text_put_fmt(&o, "a=fmtp:%u %u", s->red_pt, s->opus_pt);
         for (unsigned i = 0; i < s->red_depth; i++)
-            put_fmt(&o, "/%u", s->opus_pt);
-        put_fmt(&o, "\r\n");
+            text_put_fmt(&o, "/%u", s->opus_pt);
+        text_put_fmt(&o, "\r\n");
     }
     /* RFC 7587: always /2; mono or stereo is said by (sprop-)stereo. */
-    put_fmt(&o, "a=rtpmap:%u opus/%u/2\r\n", s->opus_pt, OPUS_RATE);
-    put_fmt(&o, "a=fmtp:%u ", s->opus_pt);
+    text_put_fmt(&o, "a=rtpmap:%u opus/%u/2\r\n", s->opus_pt, OPUS_RATE);
+    text_put_fmt(&o, "a=fmtp:%u ", s->opus_pt);
     if (s->maxplaybackrate)
-        put_fmt(&o, "maxplaybackrate=%u;", (unsigned)s->maxplaybackrate);
+        text_put_fmt(&o, "maxplaybackrate=%u;", (unsigned)s->maxplaybackrate);
     int st = s->channels == 2;
-    put_fmt(&o, "stereo=%d;sprop-stereo=%d;useinbandfec=%d\r\n", st, st, s->useinbandfec ? 1 : 0);
+    text_put_fmt(&o, "stereo=%d;sprop-stereo=%d;useinbandfec=%d\r\n", st, st,
+                 s->useinbandfec ? 1 : 0);
     if (s->frame_us)
-        put_fmt(&o, "a=ptime:%u\r\n", (unsigned)((s->frame_us + 999) / 1000));
+        text_put_fmt(&o, "a=ptime:%u\r\n", (unsigned)((s->frame_us + US_PER_MS - 1) / US_PER_MS));
     if (s->sendonly)
-        put_fmt(&o, "a=sendonly\r\n");
+        text_put_fmt(&o, "a=sendonly\r\n");
     if (s->control)
-        put_fmt(&o, "a=control:%s\r\n", s->control);
+        text_put_fmt(&o, "a=control:%s\r\n", s->control);
     if (red) {
-        put_fmt(&o, "a=" SDP_REDUNDANCY_ATTR ":depth=%u", s->red_depth);
+        text_put_fmt(&o, "a=" SDP_REDUNDANCY_ATTR ":depth=%u", s->red_depth);
         if (s->red_bitrate)
-            put_fmt(&o, ";bitrate=%u", (unsigned)s->red_bitrate);
-        put_fmt(&o, "\r\n");
+            text_put_fmt(&o, ";bitrate=%u", (unsigned)s->red_bitrate);
+        text_put_fmt(&o, "\r\n");
     }
-    if (o.overflow || o.len > INT_MAX)
-        return SDP_ERR_BUFFER;
-    return (int)o.len;
+    return text_out_finish(&o); /* SDP_ERR_BUFFER is AL_ERR_BUFFER */
 }
 
 /* ---- Parser ---- */
@@ -278,7 +254,7 @@ static int parse_media(const char *s, const char *e, sdp_desc *d)
     if (!next_word(&s, e, &ws, &we) || !text_copy_span(d->proto, sizeof d->proto, ws, we))
         return SDP_ERR_MEDIA;
     while (next_word(&s, e, &ws, &we)) {
-        int64_t pt = parse_uint(ws, we, 127);
+        int64_t pt = parse_uint(ws, we, MAX_PT);
         if (pt < 0)
             return SDP_ERR_MEDIA;
         if (find_pt(d, (long)pt) || d->payload_count == SDP_MAX_PAYLOADS)
@@ -296,7 +272,7 @@ static sdp_payload *attr_payload(sdp_desc *d, const char **s, const char *e)
     const char *ws, *we;
     if (!next_word(s, e, &ws, &we))
         return NULL;
-    int64_t pt = parse_uint(ws, we, 127);
+    int64_t pt = parse_uint(ws, we, MAX_PT);
     return pt < 0 ? NULL : find_pt(d, (long)pt);
 }
 
@@ -418,7 +394,7 @@ static void parse_red_fmtp(sdp_payload *p)
             t = e;
         const char *ws = s, *we = t;
         text_trim_span(&ws, &we);
-        int64_t pt = parse_uint(ws, we, 127);
+        int64_t pt = parse_uint(ws, we, MAX_PT);
         if (pt < 0 || n == SDP_MAX_RED_ENTRIES) {
             p->red_count = 0;
             return;
@@ -748,12 +724,6 @@ bool sdp_fmtp_param(const char *fmtp, const char *key, char *value, size_t cap)
 const char *sdp_strerror(int status)
 {
     switch (status) {
-    case SDP_OK:
-        return "ok";
-    case SDP_ERR_ARG:
-        return "invalid argument";
-    case SDP_ERR_BUFFER:
-        return "output buffer too small";
     case SDP_ERR_NO_AUDIO:
         return "no audio stream in the SDP";
     case SDP_ERR_MEDIA:
@@ -767,6 +737,6 @@ const char *sdp_strerror(int status)
     case SDP_ERR_CHANNELS:
         return "Opus channel count is not 2 (RFC 7587)";
     default:
-        return "unknown SDP error";
+        return al_strerror(status);
     }
 }

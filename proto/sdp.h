@@ -40,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/status.h"
+
 #define SDP_MAX_PAYLOADS    32  /**< payload types kept from the m= line (more are ignored) */
 #define SDP_MAX_ENCODING    32  /**< encoding name, bytes with the NUL */
 #define SDP_MAX_FMTP        256 /**< raw a=fmtp parameters of one PT, bytes with the NUL */
@@ -48,21 +50,28 @@
 #define SDP_MAX_PROTO       32  /**< m= transport protocol, bytes with the NUL */
 #define SDP_MAX_RED_ENTRIES 16  /**< PTs in a RED fmtp (RED_MAX_BLOCKS) */
 #define SDP_MAX_RED_DEPTH   (SDP_MAX_RED_ENTRIES - 1) /**< copies the writer announces */
-#define SDP_NO_PT           (-1)
+#define SDP_NO_PT           (-1) /**< "no payload type": a value, not a status */
 
 /** The name of our private attribute (without "a=" and ':'). */
 #define SDP_REDUNDANCY_ATTR "x-audiolink-redundancy"
 
+/** Status codes (common/status.h): the generic ones and SDP's details. */
 enum sdp_status {
-    SDP_OK = 0,
-    SDP_ERR_ARG = -1,        /**< invalid argument (NULL pointer, bad value) */
-    SDP_ERR_BUFFER = -2,     /**< writer: output buffer too small */
-    SDP_ERR_NO_AUDIO = -3,   /**< no m=audio section */
-    SDP_ERR_MEDIA = -4,      /**< the audio m= line is malformed (port, protocol, formats) */
-    SDP_ERR_PROFILE = -5,    /**< select: not RTP/AVP or RTP/AVPF (e.g. SRTP's RTP/SAVP) */
-    SDP_ERR_CODEC = -6,      /**< select: no Opus payload type */
-    SDP_ERR_CLOCK_RATE = -7, /**< select: Opus with a clock rate other than 48000 */
-    SDP_ERR_CHANNELS = -8,   /**< select: Opus with a channel count other than 1 or 2 */
+    SDP_OK = AL_OK,
+    SDP_ERR_ARG = AL_ERR_ARG,       /**< invalid argument (NULL pointer, bad value) */
+    SDP_ERR_BUFFER = AL_ERR_BUFFER, /**< writer: output buffer too small */
+    /** the audio m= line is malformed (port, protocol, formats) */
+    SDP_ERR_MEDIA = AL_STATUS_DETAIL(AL_MODULE_SDP, AL_ERR_MALFORMED, 1),
+    /** no m=audio section */
+    SDP_ERR_NO_AUDIO = AL_STATUS_DETAIL(AL_MODULE_SDP, AL_ERR_UNSUPPORTED, 1),
+    /** select: not RTP/AVP or RTP/AVPF (e.g. SRTP's RTP/SAVP) */
+    SDP_ERR_PROFILE = AL_STATUS_DETAIL(AL_MODULE_SDP, AL_ERR_UNSUPPORTED, 2),
+    /** select: no Opus payload type */
+    SDP_ERR_CODEC = AL_STATUS_DETAIL(AL_MODULE_SDP, AL_ERR_UNSUPPORTED, 3),
+    /** select: Opus with a clock rate other than 48000 */
+    SDP_ERR_CLOCK_RATE = AL_STATUS_DETAIL(AL_MODULE_SDP, AL_ERR_UNSUPPORTED, 4),
+    /** select: Opus with a channel count other than 1 or 2 */
+    SDP_ERR_CHANNELS = AL_STATUS_DETAIL(AL_MODULE_SDP, AL_ERR_UNSUPPORTED, 5),
 };
 
 enum sdp_addrtype {
@@ -90,19 +99,19 @@ typedef struct sdp_stream {
     uint64_t session_version; /**< o= sess-version */
     uint16_t port;            /**< m= port: 0 in an ANNOUNCE (the port comes with SETUP), the
                                    real RTP port in a .sdp file for a plain-RTP receiver */
-    uint8_t opus_pt;          /**< 96..127; default 111 */
+    uint8_t opus_pt;          /**< 0..127; default AL_OPUS_PT (common/defaults.h) */
     unsigned channels;        /**< 1 or 2: sets stereo and sprop-stereo */
     uint32_t frame_us;        /**< frame duration for a=ptime, us; 0 omits it */
     uint32_t maxplaybackrate; /**< Hz, 8000..48000; 0 omits it; default 48000 */
     bool useinbandfec;        /**< useinbandfec=1: we code Opus LBRR */
-    uint8_t red_pt;           /**< 96..127, != opus_pt; default 63 */
+    uint8_t red_pt;           /**< 0..127, != opus_pt; default AL_RED_PT */
     unsigned red_depth;       /**< redundant copies per packet, 0 (no RED) .. SDP_MAX_RED_DEPTH */
     uint32_t red_bitrate;     /**< copies' encoder, bits/s, for the private attribute; 0 omits */
     const char *control;      /**< a=control value, e.g. "streamid=0"; NULL omits it */
     bool sendonly;            /**< a=sendonly */
 } sdp_stream;
 
-/** Defaults: PT 111, RED PT 63 with depth 0 (no RED), mono, 20 ms,
+/** Defaults: PT AL_OPUS_PT, RED PT AL_RED_PT with depth 0 (no RED), mono, 20 ms,
  *  maxplaybackrate 48000, port 0, no control; origin_addr still to set. */
 void sdp_stream_init(sdp_stream *s);
 
@@ -211,6 +220,7 @@ int sdp_select_opus(const sdp_desc *d, sdp_opus_stream *out, char *why, size_t w
  *  VALUE (CAP bytes). Returns true when found and it fitted. */
 bool sdp_fmtp_param(const char *fmtp, const char *key, char *value, size_t cap);
 
+/** A static description of STATUS (any status code); never NULL. */
 const char *sdp_strerror(int status);
 
 #endif

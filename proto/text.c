@@ -1,5 +1,8 @@
 #include "proto/text.h"
 
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 bool text_span_is(const char *s, size_t n, const char *word)
@@ -35,6 +38,15 @@ bool text_copy_span(char *dst, size_t cap, const char *s, const char *e)
     return true;
 }
 
+bool text_is_word(const char *s, const char *also_bad)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s <= ' ' || *s == TEXT_DEL || strchr(also_bad, *s))
+            return false;
+    }
+    return true;
+}
+
 const char *text_escape(char *dst, size_t cap, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -58,4 +70,51 @@ const char *text_escape(char *dst, size_t cap, const char *s, size_t n)
     }
     dst[o] = '\0';
     return dst;
+}
+
+void text_put_mem(text_out *o, const void *p, size_t n)
+{
+    if (o->overflow)
+        return;
+    if (n >= o->cap - o->len) {
+        o->overflow = true;
+        return;
+    }
+    if (n)
+        memcpy(o->buf + o->len, p, n);
+    o->len += n;
+}
+
+void text_put_str(text_out *o, const char *s)
+{
+    text_put_mem(o, s, strlen(s));
+}
+
+void text_put_ulong(text_out *o, unsigned long v)
+{
+    text_put_fmt(o, "%lu", v);
+}
+
+void text_put_fmt(text_out *o, const char *fmt, ...)
+{
+    if (o->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->cap - o->len) {
+        o->overflow = true;
+        o->buf[o->len] = '\0';
+        return;
+    }
+    o->len += (size_t)n;
+}
+
+int text_out_finish(text_out *o)
+{
+    if (o->overflow || o->len > INT_MAX)
+        return AL_ERR_BUFFER;
+    o->buf[o->len] = '\0';
+    return (int)o->len;
 }

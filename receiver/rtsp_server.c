@@ -419,7 +419,7 @@ int rtsp_server_accept(rtsp_server *s, int64_t now)
         rtsp_parser_reset(&k->parser);
         return c;
     }
-    return -1;
+    return AL_ERR_BUSY;
 }
 
 static bool only_blank(const uint8_t *p, size_t n)

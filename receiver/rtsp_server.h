@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/status.h"
 #include "proto/rtsp.h"
 #include "proto/sdp.h"
 
@@ -88,7 +89,8 @@ rtsp_server *rtsp_server_create(const rtsp_server_config *cfg);
 void rtsp_server_destroy(rtsp_server *s);
 
 /** A connection was accepted at NOW. Returns its slot (0 ..
- *  RTSP_SERVER_MAX_CONNS-1), or -1 when all are taken (close it at once). */
+ *  RTSP_SERVER_MAX_CONNS-1), or AL_ERR_BUSY (negative, common/status.h)
+ *  when all are taken (close it at once). */
 int rtsp_server_accept(rtsp_server *s, int64_t now);
 
 /** Bytes arrived on CONN. */

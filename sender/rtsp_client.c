@@ -16,7 +16,7 @@
 
 /* ---- small helpers ---- */
 
-static void push_event(rtsp_client *c, rtsp_client_event_type type, int exit_code, const char *text)
+static void push_event(rtsp_client *c, rtsp_client_event_type type, int status, const char *text)
 {
     if (c->ev_count == RTSP_CLIENT_MAX_EVENTS) {
         /* The caller drains events after every call, so this never happens;
@@ -26,7 +26,8 @@ static void push_event(rtsp_client *c, rtsp_client_event_type type, int exit_cod
     }
     rtsp_client_event *ev = &c->events[(c->ev_head + c->ev_count) % RTSP_CLIENT_MAX_EVENTS];
     ev->type = type;
-    ev->exit_code = exit_code;
+    ev->status = status;
+    ev->exit_code = al_exit_status(status);
     snprintf(ev->text, sizeof ev->text, "%s", text ? text : "");
     c->ev_count++;
 }
@@ -86,19 +87,19 @@ static bool send_request(rtsp_client *c, int64_t now, enum rtsp_method method, c
     return true;
 }
 
-/* Ends the client for good with exit status CODE. */
-static void finish(rtsp_client *c, int code, const char *text)
+/* Ends the client for good with STATUS (common/status.h). */
+static void finish(rtsp_client *c, int status, const char *text)
 {
     if (c->state == RTSP_CLIENT_RECORDING)
-        push_event(c, RTSP_CLIENT_EV_STOP, 0, c->stopping ? c->stop_reason : text);
+        push_event(c, RTSP_CLIENT_EV_STOP, AL_OK, c->stopping ? c->stop_reason : text);
     if (c->socket_open) {
-        push_event(c, RTSP_CLIENT_EV_CLOSE, 0, NULL);
+        push_event(c, RTSP_CLIENT_EV_CLOSE, AL_OK, NULL);
         c->socket_open = false;
     }
     c->out_len = 0;
     c->state = RTSP_CLIENT_FINISHED;
     c->deadline = INT64_MAX;
-    push_event(c, RTSP_CLIENT_EV_FINISHED, code, text);
+    push_event(c, RTSP_CLIENT_EV_FINISHED, status, text);
 }
 
 /* Drops the connection and tries again after the backoff; PROBLEM is said
@@ -108,13 +109,13 @@ static void fail_and_retry_why(rtsp_client *c, int64_t now, const char *problem,
                                const char *stop_reason)
 {
     if (c->stopping) {
-        finish(c, c->stop_exit_code, NULL);
+        finish(c, c->stop_status, NULL);
         return;
     }
     if (c->state == RTSP_CLIENT_RECORDING)
-        push_event(c, RTSP_CLIENT_EV_STOP, 0, stop_reason ? stop_reason : problem);
+        push_event(c, RTSP_CLIENT_EV_STOP, AL_OK, stop_reason ? stop_reason : problem);
     if (c->socket_open) {
-        push_event(c, RTSP_CLIENT_EV_CLOSE, 0, NULL);
+        push_event(c, RTSP_CLIENT_EV_CLOSE, AL_OK, NULL);
         c->socket_open = false;
     }
     c->out_len = 0;
@@ -126,7 +127,7 @@ static void fail_and_retry_why(rtsp_client *c, int64_t now, const char *problem,
         snprintf(text, sizeof text, "%.*s; retrying in %.2g s (backoff doubling up to %d s)",
                  (int)sizeof text - 72, problem, (double)c->backoff_ns / 1e9,
                  (int)(RTSP_CLIENT_BACKOFF_MAX_NS / 1000000000));
-        push_event(c, RTSP_CLIENT_EV_NOTICE, 0, text);
+        push_event(c, RTSP_CLIENT_EV_NOTICE, AL_OK, text);
         snprintf(c->last_problem, sizeof c->last_problem, "%s", problem);
     }
     c->state = RTSP_CLIENT_WAIT_RETRY;
@@ -162,7 +163,7 @@ static void start_connect(rtsp_client *c, int64_t now)
     c->state = RTSP_CLIENT_CONNECTING;
     c->deadline = now + response_timeout(c);
     c->socket_open = true;
-    push_event(c, RTSP_CLIENT_EV_CONNECT, 0, NULL);
+    push_event(c, RTSP_CLIENT_EV_CONNECT, AL_OK, NULL);
 }
 
 /* ---- requests ---- */
@@ -198,7 +199,7 @@ static void send_announce(rtsp_client *c, int64_t now)
     int len = sdp_write(&s, sdp, sizeof sdp);
     rtsp_header_field h[] = {{"Content-Type", "application/sdp"}, {"User-Agent", c->user_agent}};
     if (len < 0) {
-        finish(c, 1, "cannot describe the stream in SDP");
+        finish(c, len, "cannot describe the stream in SDP");
         return;
     }
     if (!send_request(c, now, RTSP_METHOD_ANNOUNCE, c->url, h, 2, sdp, (size_t)len)) {
@@ -221,8 +222,9 @@ static void send_setup(rtsp_client *c, int64_t now)
     t.has_ssrc = true;
     t.ssrc = c->cfg.ssrc;
     char transport[512];
-    if (rtsp_write_transport(transport, sizeof transport, &t) < 0) {
-        finish(c, 1, "cannot write the Transport header");
+    int st = rtsp_write_transport(transport, sizeof transport, &t);
+    if (st < 0) {
+        finish(c, st, "cannot write the Transport header");
         return;
     }
     rtsp_header_field h[] = {{"Transport", transport}, {"User-Agent", c->user_agent}};
@@ -289,7 +291,7 @@ static void send_teardown(rtsp_client *c, int64_t now)
 {
     rtsp_header_field h[] = {{"Session", c->stream.session}, {"User-Agent", c->user_agent}};
     if (!send_request(c, now, RTSP_METHOD_TEARDOWN, c->url, h, 2, NULL, 0)) {
-        finish(c, c->stop_exit_code, NULL);
+        finish(c, c->stop_status, NULL);
         return;
     }
     c->teardown_cseq = c->cseq;
@@ -312,13 +314,13 @@ static bool refused(rtsp_client *c, int64_t now, const char *method, const rtsp_
         if (c->cfg.retry_busy)
             fail_and_retry(c, now, "receiver is busy (another sender is streaming)");
         else
-            finish(c, 1, "receiver is busy (another sender is streaming)");
+            finish(c, AL_ERR_BUSY, "receiver is busy (another sender is streaming)");
     } else if (code >= 500) {
         failf(c, now, "the receiver answered %s with %d %s", method, code, reason);
     } else {
         char text[RTSP_CLIENT_TEXT_MAX];
         snprintf(text, sizeof text, "the receiver refused %s: %d %s", method, code, reason);
-        finish(c, 1, text);
+        finish(c, AL_ERR_REFUSED, text);
     }
     return true;
 }
@@ -377,7 +379,7 @@ static void on_record_reply(rtsp_client *c, int64_t now, const rtsp_message *m)
     c->backoff_ns = RTSP_CLIENT_BACKOFF_MIN_NS;
     c->last_problem[0] = '\0';
     c->next_keepalive = now + keepalive_interval(c);
-    push_event(c, RTSP_CLIENT_EV_START, 0, NULL);
+    push_event(c, RTSP_CLIENT_EV_START, AL_OK, NULL);
 }
 
 static void on_keepalive_reply(rtsp_client *c, int64_t now, const rtsp_message *m)
@@ -442,7 +444,7 @@ static void on_message(rtsp_client *c, int64_t now, const rtsp_message *m)
         on_keepalive_reply(c, now, m);
         break;
     case RTSP_CLIENT_TEARDOWN:
-        finish(c, c->stop_exit_code, NULL);
+        finish(c, c->stop_status, NULL);
         break;
     default:
         break;
@@ -456,9 +458,13 @@ int rtsp_client_init(rtsp_client *c, const rtsp_client_config *cfg, int64_t now)
     memset(c, 0, sizeof *c);
     rtsp_url url;
     if (!cfg || !cfg->url || !cfg->user_agent || cfg->client_port == 0 ||
-        (cfg->channels != 1 && cfg->channels != 2) || rtsp_parse_url(cfg->url, &url) != RTSP_OK ||
-        strlen(cfg->url) >= sizeof c->url || strlen(cfg->user_agent) >= sizeof c->user_agent)
-        return -1;
+        (cfg->channels != 1 && cfg->channels != 2))
+        return AL_ERR_ARG;
+    int st = rtsp_parse_url(cfg->url, &url);
+    if (st != RTSP_OK)
+        return st;
+    if (strlen(cfg->url) >= sizeof c->url || strlen(cfg->user_agent) >= sizeof c->user_agent)
+        return AL_ERR_ARG;
     c->cfg = *cfg;
     snprintf(c->url, sizeof c->url, "%s", cfg->url);
     size_t n = strlen(c->url);
@@ -473,7 +479,7 @@ int rtsp_client_init(rtsp_client *c, const rtsp_client_config *cfg, int64_t now)
     c->retry_at = INT64_MAX;
     rtsp_parser_reset(&c->parser);
     start_connect(c, now);
-    return 0;
+    return AL_OK;
 }
 
 void rtsp_client_connected(rtsp_client *c, int64_t now, const char *local, const char *peer)
@@ -490,7 +496,7 @@ void rtsp_client_connected(rtsp_client *c, int64_t now, const char *local, const
     c->keepalive_pending = false;
     c->teardown_cseq = 0;
     if (c->stopping) {
-        finish(c, c->stop_exit_code, NULL);
+        finish(c, c->stop_status, NULL);
         return;
     }
     send_options(c, now);
@@ -534,7 +540,7 @@ void rtsp_client_closed(rtsp_client *c, int64_t now, const char *why)
     if (!was_open || c->state == RTSP_CLIENT_FINISHED || c->state == RTSP_CLIENT_WAIT_RETRY)
         return;
     if (c->state == RTSP_CLIENT_TEARDOWN) {
-        finish(c, c->stop_exit_code, NULL);
+        finish(c, c->stop_status, NULL);
         return;
     }
     if (c->state == RTSP_CLIENT_RECORDING) {
@@ -552,18 +558,18 @@ void rtsp_client_stop(rtsp_client *c, int64_t now, const char *why, bool interru
         return;
     c->stopping = true;
     snprintf(c->stop_reason, sizeof c->stop_reason, "%s", why ? why : "stopped");
-    c->stop_exit_code = interrupted || c->state == RTSP_CLIENT_RECORDING ? 0 : 1;
+    c->stop_status = interrupted || c->state == RTSP_CLIENT_RECORDING ? AL_OK : AL_ERR_NO_PEER;
     bool has_session = c->state == RTSP_CLIENT_RECORD || c->state == RTSP_CLIENT_RECORDING;
     if (has_session && c->socket_open) {
         if (c->state == RTSP_CLIENT_RECORDING)
-            push_event(c, RTSP_CLIENT_EV_STOP, 0, c->stop_reason);
+            push_event(c, RTSP_CLIENT_EV_STOP, AL_OK, c->stop_reason);
         send_teardown(c, now);
         return;
     }
     char text[RTSP_CLIENT_TEXT_MAX] = "";
-    if (c->stop_exit_code != 0)
+    if (c->stop_status != AL_OK)
         snprintf(text, sizeof text, "%s while no receiver was taking the stream", c->stop_reason);
-    finish(c, c->stop_exit_code, text);
+    finish(c, c->stop_status, text);
 }
 
 void rtsp_client_tick(rtsp_client *c, int64_t now)
@@ -580,7 +586,7 @@ void rtsp_client_tick(rtsp_client *c, int64_t now)
     }
     if (now >= c->deadline) {
         if (c->state == RTSP_CLIENT_TEARDOWN) {
-            finish(c, c->stop_exit_code, NULL);
+            finish(c, c->stop_status, NULL);
         } else if (c->state == RTSP_CLIENT_CONNECTING) {
             failf(c, now, "no connection to the receiver at %s after %.0f s", c->url,
                   (double)response_timeout(c) / 1e9);

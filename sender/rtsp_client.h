@@ -17,8 +17,10 @@
  *
  * A receiver that is not there yet, goes away, answers garbage or a 5xx is
  * retried with exponential backoff (0.25 s doubling to 4 s); 453 (busy) ends
- * the client with exit status 1 unless retry_busy; another 4xx to ANNOUNCE,
- * SETUP or RECORD ends it too (the receiver will not take this stream). */
+ * the client with AL_ERR_BUSY unless retry_busy; another 4xx to ANNOUNCE,
+ * SETUP or RECORD ends it with AL_ERR_REFUSED (the receiver will not take
+ * this stream). Statuses follow common/status.h; the program turns the
+ * FINISHED status into its exit status. */
 #ifndef AL_SENDER_RTSP_CLIENT_H
 #define AL_SENDER_RTSP_CLIENT_H
 
@@ -26,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/status.h"
 #include "proto/rtsp.h"
 
 #define RTSP_CLIENT_BACKOFF_MIN_NS      (250 * 1000000LL)   /**< first retry after this */
@@ -72,12 +75,19 @@ typedef enum rtsp_client_event_type {
     RTSP_CLIENT_EV_STOP,     /**< stop sending media; text says why */
     RTSP_CLIENT_EV_CLOSE,    /**< close the TCP connection; queued output is dropped */
     RTSP_CLIENT_EV_NOTICE,   /**< a line for the user (a change of state) */
-    RTSP_CLIENT_EV_FINISHED, /**< nothing more to do: exit with exit_code */
+    RTSP_CLIENT_EV_FINISHED, /**< nothing more to do: the session's outcome is in status */
 } rtsp_client_event_type;
 
 typedef struct rtsp_client_event {
     rtsp_client_event_type type;
-    int exit_code; /**< FINISHED: 0 done, 1 refused, busy or the receiver was away at the end */
+    /** FINISHED: AL_OK done (or interrupted); AL_ERR_BUSY the receiver answered 453;
+     *  AL_ERR_REFUSED it refused the stream (another 4xx); AL_ERR_NO_PEER the input
+     *  ended while no receiver was taking the stream; a writer's negative status
+     *  if our own request could not be written (a bug). AL_OK for other events. */
+    int status;
+    /** al_exit_status(status): kept only until the program maps status
+     *  itself (sender/main.c reads it today); then it goes. */
+    int exit_code;
     char text[RTSP_CLIENT_TEXT_MAX];
 } rtsp_client_event;
 
@@ -111,9 +121,9 @@ typedef struct rtsp_client {
     bool keepalive_pending;
     long teardown_cseq;
     int64_t next_keepalive;
-    bool socket_open;   /* the caller holds a socket: from CONNECT until CLOSE or a report */
-    bool stopping;      /* stop() was called: finish instead of retrying */
-    int stop_exit_code; /* exit status once stopped */
+    bool socket_open; /* the caller holds a socket: from CONNECT until CLOSE or a report */
+    bool stopping;    /* stop() was called: finish instead of retrying */
+    int stop_status;  /* the FINISHED status once stopped */
     char stop_reason[128];
     char last_problem[RTSP_CLIENT_TEXT_MAX]; /* the notice last given, not repeated */
     bool ever_recorded;
@@ -141,9 +151,10 @@ typedef struct rtsp_client {
  *  new values after a STOP). */
 void rtsp_client_set_rtp_start(rtsp_client *c, uint16_t seq, uint32_t rtptime);
 
-/** Sets C up and asks for the first connection (a CONNECT event). Returns 0,
- *  or -1 when CFG is unusable (a URL rtsp_parse_url refuses, channels not
- *  1|2, a missing user agent, port 0). */
+/** Sets C up and asks for the first connection (a CONNECT event). Returns
+ *  AL_OK, rtsp_parse_url()'s status for a URL it refuses, or AL_ERR_ARG when
+ *  CFG is otherwise unusable (channels not 1|2, a missing user agent, port 0,
+ *  a URL or user agent too long). */
 int rtsp_client_init(rtsp_client *c, const rtsp_client_config *cfg, int64_t now);
 
 /** The TCP connection is up. LOCAL and PEER are the numeric addresses of its
@@ -161,9 +172,9 @@ void rtsp_client_received(rtsp_client *c, int64_t now, const void *data, size_t 
 void rtsp_client_closed(rtsp_client *c, int64_t now, const char *why);
 
 /** Ends the client: TEARDOWN when a session exists, then FINISHED.
- *  INTERRUPTED (Ctrl-C, SIGTERM) finishes with status 0 whatever the state;
- *  otherwise (the input ended) status 1 when no session was recording then,
- *  as the end of the input never reached a receiver. */
+ *  INTERRUPTED (Ctrl-C, SIGTERM) finishes with AL_OK whatever the state;
+ *  otherwise (the input ended) with AL_ERR_NO_PEER when no session was
+ *  recording then, as the end of the input never reached a receiver. */
 void rtsp_client_stop(rtsp_client *c, int64_t now, const char *why, bool interrupted);
 
 /** Runs the timers due at NOW (retry, reply overdue, keep-alive). */

@@ -677,6 +677,42 @@ static void test_transport_write(void **state)
     assert_int_equal(rtsp_write_transport(buf, sizeof buf, &t), RTSP_ERR_ARG);
 }
 
+/* proto/rtsp_headers: the ;name=value walker Session and RTP-Info share. */
+static void test_param_walker(void **state)
+{
+    (void)state;
+    const char *at = " ; a = 1 ;flag;;b=\t2\t, c=3", *ns, *ne, *vs, *ve;
+    assert_true(rtsp_next_param(&at, ",", &ns, &ne, &vs, &ve));
+    assert_non_null(ns);
+    assert_int_equal(ne - ns, 1);
+    assert_memory_equal(ns, "a", 1);
+    assert_int_equal(ve - vs, 1);
+    assert_memory_equal(vs, "1", 1);
+    /* A parameter without '=' comes back with a NULL name. */
+    assert_true(rtsp_next_param(&at, ",", &ns, &ne, &vs, &ve));
+    assert_null(ns);
+    assert_true(rtsp_next_param(&at, ",", &ns, &ne, &vs, &ve));
+    assert_memory_equal(ns, "b", 1);
+    assert_int_equal(ve - vs, 1);
+    assert_memory_equal(vs, "2", 1);
+    /* The stop character ends the walk and stays where it is. */
+    const char *before = at;
+    assert_false(rtsp_next_param(&at, ",", &ns, &ne, &vs, &ve));
+    assert_ptr_equal(at, before);
+    assert_int_equal(*at, ',');
+    /* Without stop characters the next stream's parameters are reached. */
+    assert_true(rtsp_next_param(&at, "", &ns, &ne, &vs, &ve));
+    assert_non_null(ns); /* ',' is then part of the name */
+    assert_int_equal(ne - ns, 3);
+    assert_memory_equal(ns, ", c", 3);
+    assert_memory_equal(vs, "3", 1);
+    assert_false(rtsp_next_param(&at, "", &ns, &ne, &vs, &ve));
+    const char *empty = "";
+    assert_false(rtsp_next_param(&empty, "", &ns, &ne, &vs, &ve));
+    const char *blanks = " ;; \t;";
+    assert_false(rtsp_next_param(&blanks, "", &ns, &ne, &vs, &ve));
+}
+
 static void test_rtp_info(void **state)
 {
     (void)state;
@@ -693,9 +729,11 @@ static void test_rtp_info(void **state)
     assert_int_equal(info.seq, 7);
     assert_int_equal(rtsp_parse_rtp_info("", &info), RTSP_OK);
     assert_false(info.has_seq || info.has_rtptime);
-    assert_int_equal(rtsp_parse_rtp_info("url=a;seq=65536", &info), RTSP_ERR_ARG);
-    assert_int_equal(rtsp_parse_rtp_info("url=a;rtptime=4294967296", &info), RTSP_ERR_ARG);
-    assert_int_equal(rtsp_parse_rtp_info("seq=-1", &info), RTSP_ERR_ARG);
+    /* A bad number is the peer's: malformed, not an invalid argument. */
+    assert_int_equal(rtsp_parse_rtp_info("url=a;seq=65536", &info), RTSP_ERR_RTP_INFO);
+    assert_int_equal(rtsp_parse_rtp_info("url=a;rtptime=4294967296", &info), RTSP_ERR_RTP_INFO);
+    assert_int_equal(rtsp_parse_rtp_info("seq=-1", &info), RTSP_ERR_RTP_INFO);
+    assert_int_equal(rtsp_parse_rtp_info(NULL, &info), RTSP_ERR_ARG);
     assert_int_equal(rtsp_parse_rtp_info(";;;", &info), RTSP_OK);
 }
 
@@ -910,13 +948,45 @@ static void test_methods_and_strerror(void **state)
     assert_int_equal(rtsp_method_from_name("options"), RTSP_METHOD_UNKNOWN);
 
     const char *unknown = rtsp_strerror(12345);
-    for (int s = RTSP_ERR_URL; s <= RTSP_INTERLEAVED; s++) {
-        const char *text = rtsp_strerror(s);
+    static const int codes[] = {
+        RTSP_OK,
+        RTSP_NEED_MORE,
+        RTSP_MESSAGE,
+        RTSP_INTERLEAVED,
+        RTSP_ERR_ARG,
+        RTSP_ERR_BUFFER,
+        RTSP_ERR_URI_TOO_LONG,
+        RTSP_ERR_LINE_TOO_LONG,
+        RTSP_ERR_TOO_MANY_HEADERS,
+        RTSP_ERR_HEAD_TOO_LARGE,
+        RTSP_ERR_BODY_TOO_LARGE,
+        RTSP_ERR_CONTENT_LENGTH,
+        RTSP_ERR_START_LINE,
+        RTSP_ERR_HEADER,
+        RTSP_ERR_TRANSPORT,
+        RTSP_ERR_SESSION,
+        RTSP_ERR_URL,
+        RTSP_ERR_RTP_INFO,
+        RTSP_ERR_VERSION,
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *text = rtsp_strerror(codes[i]);
         assert_non_null(text);
         assert_string_not_equal(text, unknown);
-        for (int t = RTSP_ERR_URL; t < s; t++)
-            assert_string_not_equal(text, rtsp_strerror(t));
+        for (size_t j = 0; j < i; j++) {
+            assert_int_not_equal(codes[i], codes[j]);
+            assert_string_not_equal(text, rtsp_strerror(codes[j]));
+        }
     }
+    /* The results are never negative, the errors always are, and each
+     * error is of the class its limit or syntax says (common/status.h). */
+    assert_true(RTSP_NEED_MORE > 0 && RTSP_MESSAGE > 0 && RTSP_INTERLEAVED > 0);
+    assert_int_equal(al_status_class(RTSP_ERR_URI_TOO_LONG), AL_ERR_TOO_LARGE);
+    assert_int_equal(al_status_class(RTSP_ERR_BODY_TOO_LARGE), AL_ERR_TOO_LARGE);
+    assert_int_equal(al_status_class(RTSP_ERR_START_LINE), AL_ERR_MALFORMED);
+    assert_int_equal(al_status_class(RTSP_ERR_RTP_INFO), AL_ERR_MALFORMED);
+    assert_int_equal(al_status_class(RTSP_ERR_VERSION), AL_ERR_UNSUPPORTED);
+    assert_int_equal(al_status_module(RTSP_ERR_URL), AL_MODULE_RTSP);
     size_t used = 99;
     rtsp_message m;
     assert_int_equal(rtsp_parser_feed(NULL, "x", 1, &used, &m), RTSP_ERR_ARG);
@@ -943,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_transport_write),
         cmocka_unit_test(test_session),
         cmocka_unit_test(test_rtp_info),
+        cmocka_unit_test(test_param_walker),
         cmocka_unit_test(test_url),
         cmocka_unit_test(test_write_request),
         cmocka_unit_test(test_write_response),

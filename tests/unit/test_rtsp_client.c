@@ -50,8 +50,10 @@ static void init_client(unsigned red_depth, bool fec, bool retry_busy)
     assert_int_equal(rtsp_client_init(&client, &cfg, 0), 0);
 }
 
-/* Appends each pending event as "TYPE(exit)[text]" to LOG and returns LOG. */
+/* Appends each pending event as "TYPE(exit)[text]" to LOG and returns LOG;
+ * the status of the last FINISHED goes to finished_status. */
 static char event_log[4096];
+static int finished_status = 12345;
 static const char *events(void)
 {
     static const char *names[] = {"CONNECT", "START", "STOP", "CLOSE", "NOTICE", "FINISHED"};
@@ -59,6 +61,12 @@ static const char *events(void)
     rtsp_client_event ev;
     while (rtsp_client_next_event(&client, &ev)) {
         size_t n = strlen(event_log);
+        /* The exit status is the program's mapping of the status. */
+        assert_int_equal(ev.exit_code, al_exit_status(ev.status));
+        if (ev.type == RTSP_CLIENT_EV_FINISHED)
+            finished_status = ev.status;
+        else
+            assert_int_equal(ev.status, AL_OK);
         if (ev.type == RTSP_CLIENT_EV_FINISHED)
             snprintf(event_log + n, sizeof event_log - n, "%s(%d)[%s];", names[ev.type],
                      ev.exit_code, ev.text);
@@ -220,6 +228,7 @@ static void test_happy_path_with_red(void **state)
     assert_string_equal(rtsp_header(&req, "Session"), "1234ABCD");
     reply(25 * SEC, "RTSP/1.0 200 OK\r\nCSeq: 7\r\n\r\n");
     expect_events("CLOSE;FINISHED(0)[];");
+    assert_int_equal(finished_status, AL_OK);
     assert_int_equal(rtsp_client_get_state(&client), RTSP_CLIENT_FINISHED);
     assert_int_equal(rtsp_client_next_timer(&client), INT64_MAX);
 }
@@ -378,6 +387,7 @@ static void test_busy(void **state)
     take_request(RTSP_METHOD_OPTIONS, 1);
     reply(0, "RTSP/1.0 453 Not Enough Bandwidth (receiver busy)\r\nCSeq: 1\r\n\r\n");
     expect_events("CLOSE;FINISHED(1)[receiver is busy (another sender is streaming)];");
+    assert_int_equal(finished_status, AL_ERR_BUSY);
 
     /* --retry-busy: the same answer is a reason to wait and try again. */
     init_client(2, false, true);
@@ -402,6 +412,7 @@ static void test_refused_stream_exits(void **state)
     reply(0, "RTSP/1.0 415 Unsupported Media Type (payload 0 is PCMU)\r\nCSeq: 2\r\n\r\n");
     expect_events("CLOSE;FINISHED(1)[the receiver refused ANNOUNCE: 415 Unsupported Media Type "
                   "(payload 0 is PCMU)];");
+    assert_int_equal(finished_status, AL_ERR_REFUSED);
     /* Nothing happens after the end. */
     rtsp_client_tick(&client, 100 * SEC);
     reply(100 * SEC, "RTSP/1.0 200 OK\r\nCSeq: 3\r\n\r\n");
@@ -475,6 +486,7 @@ static void test_stop_while_disconnected(void **state)
     events();
     rtsp_client_stop(&client, 1 * SEC, "end of input", false);
     expect_events("FINISHED(1)[end of input while no receiver was taking the stream];");
+    assert_int_equal(finished_status, AL_ERR_NO_PEER);
 
     init_client(2, false, false);
     expect_events("CONNECT;");
@@ -593,13 +605,13 @@ static void test_bad_config(void **state)
     (void)state;
     rtsp_client_config cfg = {
         .url = "http://x/", .user_agent = "a", .client_port = 1, .channels = 1};
-    assert_int_equal(rtsp_client_init(&client, &cfg, 0), -1);
+    assert_int_equal(rtsp_client_init(&client, &cfg, 0), RTSP_ERR_URL);
     cfg.url = URL;
     cfg.channels = 3;
-    assert_int_equal(rtsp_client_init(&client, &cfg, 0), -1);
+    assert_int_equal(rtsp_client_init(&client, &cfg, 0), AL_ERR_ARG);
     cfg.channels = 2;
     cfg.client_port = 0;
-    assert_int_equal(rtsp_client_init(&client, &cfg, 0), -1);
+    assert_int_equal(rtsp_client_init(&client, &cfg, 0), AL_ERR_ARG);
     cfg.client_port = 9;
     assert_int_equal(rtsp_client_init(&client, &cfg, 0), 0);
     /* a URL ending in '/' gets no double slash before streamid=0 */

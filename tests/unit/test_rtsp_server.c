@@ -595,7 +595,7 @@ static void test_slots_and_end_session(void **state)
     (void)state;
     for (int i = 0; i < RTSP_SERVER_MAX_CONNS; i++)
         assert_int_equal(rtsp_server_accept(srv, 0), i);
-    assert_int_equal(rtsp_server_accept(srv, 0), -1);
+    assert_int_equal(rtsp_server_accept(srv, 0), AL_ERR_BUSY);
     rtsp_server_closed(srv, 3, 0, "closed");
     assert_int_equal(rtsp_server_accept(srv, 0), 3);
     record_session(3, 0);

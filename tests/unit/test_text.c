@@ -71,11 +71,53 @@ static void test_sdp_reason_escaped(void **state)
     assert_non_null(strstr(why, "RTP/\\x1b[2J"));
 }
 
+/* The output builder shared by the RTSP and SDP writers. */
+static void test_out_builder(void **state)
+{
+    (void)state;
+    char buf[32];
+    text_out o = {buf, sizeof buf, 0, false};
+    text_put_str(&o, "CSeq: ");
+    text_put_ulong(&o, 4294967295ul);
+    text_put_mem(&o, "!", 1);
+    assert_int_equal(text_out_finish(&o), 17);
+    assert_string_equal(buf, "CSeq: 4294967295!");
+    /* Exactly full leaves room for the NUL; one byte more overflows, and
+     * nothing is written after an overflow. */
+    char small[4];
+    text_out a = {small, sizeof small, 0, false};
+    text_put_fmt(&a, "%d", 123);
+    assert_int_equal(text_out_finish(&a), 3);
+    assert_string_equal(small, "123");
+    text_out b = {small, sizeof small, 0, false};
+    text_put_str(&b, "12");
+    text_put_fmt(&b, "%s", "34");
+    text_put_str(&b, "5");
+    assert_true(b.overflow);
+    assert_int_equal(b.len, 2);
+    assert_int_equal(text_out_finish(&b), AL_ERR_BUFFER);
+}
+
+static void test_is_word(void **state)
+{
+    (void)state;
+    assert_true(text_is_word("rtsp://h:1/x?y", ""));
+    assert_true(text_is_word("", ""));
+    assert_false(text_is_word("a b", ""));
+    assert_false(text_is_word("a\tb", ""));
+    assert_false(text_is_word("a\x7f", ""));
+    assert_true(text_is_word("\xc3\xa9", "")); /* UTF-8 passes */
+    assert_true(text_is_word("10.0.0.1", ";,"));
+    assert_false(text_is_word("10.0.0.1;x", ";,"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_sdp_reason_escaped),
+        cmocka_unit_test(test_out_builder),
+        cmocka_unit_test(test_is_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
