@@ -14,7 +14,7 @@ expect_usage_error() {
     echo "ok: $what -> $out"
 }
 
-read -r port busy < <(free_ports 2)
+read -r port < <(free_ports 1)
 echo "RIFF garbage" > "$WORK/garbage.wav"
 : > "$WORK/empty.flac"
 
@@ -54,11 +54,14 @@ printf 'v=0\r\nm=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' > "$WORK/pcmu
 expect_usage_error "receiver SDP without Opus" "PCMU" "$RECEIVER" --sdp "$WORK/pcmu.sdp" --output "$WORK/o.wav"
 expect_usage_error "receiver unresolvable address" "cannot resolve" "$RECEIVER" --listen no-such-host.invalid:$port --output "$WORK/o.wav"
 
-# a port in use
-python3 -c "import socket,time
-s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(('::',$busy)); time.sleep(30)" &
+# a port in use: python holds a port the kernel picks (a port found free
+# beforehand may be taken by another test by the time it binds) and says which
+python3 -u -c "import socket,time
+s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(('::',0))
+print(s.getsockname()[1]); time.sleep(30)" > "$WORK/busy.port" &
 PIDS+=($!)
-wait_udp_bound "$busy" # python can take longer than a fixed sleep to start on a loaded machine
+wait_for_line "$WORK/busy.port" '^[0-9]+$'
+busy=$(cat "$WORK/busy.port")
 expect_usage_error "receiver port in use" "in use" "$RECEIVER" --listen $busy --output "$WORK/o.wav"
 
 # --help and --version succeed and print every default
