@@ -62,6 +62,7 @@ enum al_status_module {
     AL_MODULE_SDP = 3,
     AL_MODULE_RTSP = 4,
     AL_MODULE_OPUS_TOC = 5,
+    AL_MODULE_RTCP = 6,
 };
 
 /** The detail code N (0..99) of MODULE (enum al_status_module) in CLASS (a
