@@ -333,7 +333,10 @@ int rtcp_xr_add_dlrr(rtcp_writer *w, const rtcp_dlrr_item *items, size_t n);
 
 /** Adds a Loss RLE block (thinning 0) about source SSRC: RECEIVED[i] tells
  *  whether the packet with sequence number BEGIN_SEQ + i arrived, for
- *  i < N (1 <= N <= RTCP_XR_LOSS_RLE_MAX_SPAN); end_seq = BEGIN_SEQ + N. */
+ *  i < N (1 <= N <= RTCP_XR_LOSS_RLE_MAX_SPAN); end_seq = BEGIN_SEQ + N.
+ *  Put 8 bytes or more after it in the datagram (another block, or the next
+ *  packet): Wireshark sizes its chunk list 8 bytes past the block and calls
+ *  a datagram that ends there malformed (docs/protocol.md). */
 int rtcp_xr_add_loss_rle(rtcp_writer *w, uint32_t ssrc, uint16_t begin_seq, const bool *received,
                          size_t n);
 
