@@ -29,4 +29,24 @@
 #define AL_RTSP_PATH       "/audio"            /**< path of --to HOST:PORT */
 #define AL_RTSP_RED_OPTION "org.audiolink.red" /**< option tag: the receiver decodes RED */
 
+/* ---- RTCP (proto/rtcp.h, docs/protocol.md "RTCP") ---- */
+/** Nominal interval between our compound reports, ms: about once a second,
+ *  so that the sender adapts within seconds (AVPF timing, RFC 4585, comes
+ *  later); RFC 3550's 5 s minimum is for large sessions, not a pair. */
+#define AL_RTCP_INTERVAL_MS 1000
+/** Each interval is drawn from nominal * [1 - spread, 1 + spread], percent:
+ *  RFC 3550 6.3.1's [0.5, 1.5], so that two ends never lock step. */
+#define AL_RTCP_INTERVAL_SPREAD_PERCENT 50
+/** RTCP's share of the session bandwidth, percent (RFC 3550 6.2): the cap a
+ *  shorter interval must respect. */
+#define AL_RTCP_BANDWIDTH_SHARE_PERCENT 5
+/** Largest compound packet we send, bytes: the RTP path MTU margin. */
+#define AL_RTCP_MAX_PACKET AL_MAX_PACKET
+/** Most packets one Loss RLE block reports (those since the previous
+ *  report, the newest kept): 3000 is RFC 3550's MAX_DROPOUT, and the block
+ *  takes at most 416 bytes (every chunk covers 15 packets or more but the
+ *  last), which leaves room in AL_RTCP_MAX_PACKET for the rest of the
+ *  compound. */
+#define AL_RTCP_LOSS_RLE_MAX_PACKETS 3000
+
 #endif

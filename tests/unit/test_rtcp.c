@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "common/defaults.h"
 #include "proto/rtcp.h"
 
 #define OUR_SSRC  0x11223344u
@@ -611,6 +612,15 @@ static void test_loss_rle_random(void **state)
     assert_int_equal(rtcp_loss_rle_block_size(pattern, RTCP_XR_LOSS_RLE_MAX_SPAN), 4 + 8 + 6 * 2);
     memset(pattern, 0, 40000);
     loss_rle_round_trip(pattern, 40000, 7);
+
+    /* The worst case for the block size, a loss every other packet: bit
+     * vectors all through, within what defaults.h promises. */
+    for (size_t i = 0; i < AL_RTCP_LOSS_RLE_MAX_PACKETS; i++)
+        pattern[i] = i % 2;
+    size_t worst = rtcp_loss_rle_block_size(pattern, AL_RTCP_LOSS_RLE_MAX_PACKETS);
+    assert_int_equal(worst, 4 + 8 + AL_RTCP_LOSS_RLE_MAX_PACKETS / 15 * 2);
+    assert_true(worst <= 416);
+    loss_rle_round_trip(pattern, AL_RTCP_LOSS_RLE_MAX_PACKETS, 0xffff);
     free(pattern);
 }
 
