@@ -33,8 +33,10 @@ wait_exit "$ts" 10 || fail "tshark capture exit status $?: $(cat "$WORK/capture.
 decode=(-d "udp.port==$port,rtcp")
 tshark -r "$cap" "${decode[@]}" -O rtcp > "$WORK/decoded.txt" 2> "$WORK/tshark.err" ||
     fail "tshark could not read the capture: $(cat "$WORK/tshark.err")"
-sed -n '/^Real-time Transport Control Protocol (Receiver Report)/,/length check/p' "$WORK/decoded.txt" |
-    head -n 80
+# The receiver's report in full, for the log (the first of the captured).
+sed -n '/^Real-time Transport Control Protocol (Receiver Report)/,/length check/p' "$WORK/decoded.txt" \
+    > "$WORK/receiver_report.txt"
+head -n 80 "$WORK/receiver_report.txt"
 
 # --- Nothing malformed, no expert warnings or errors. (Wireshark flags a
 # Loss RLE block with fewer than 8 bytes after it in the datagram as
