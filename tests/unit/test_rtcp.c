@@ -704,6 +704,14 @@ static void test_validity_rules(void **state)
     memcpy(buf, good, len);
     buf[0] |= 0x20;
     assert_int_equal(rtcp_validate(buf, len), RTCP_ERR_PADDING);
+    /* ... and on the APP with a count that would be right for it (4), so
+     * that only "not the last packet" is broken. */
+    const size_t app = bye - sizeof APP_BYTES;
+    memcpy(buf, good, len);
+    buf[app] |= 0x20;
+    buf[bye - 1] = 4;
+    assert_int_equal(rtcp_validate(buf, len), RTCP_ERR_PADDING);
+    assert_int_equal(rtcp_validate(buf, bye), 4); /* the same APP last: fine */
 
     /* Padding on the last packet: 4 bytes appended, the length grown, the
      * count in the last byte. Valid, and the body excludes them. */
