@@ -1,8 +1,10 @@
 /* Fuzz target: the RTCP compound check, the walker and every typed parser
  * behind it (SR, RR, SDES, BYE, APP and ALrx, XR with RRTR, DLRR and Loss
- * RLE, decoded). Invariants that abort: a packet handed out lies inside the
- * datagram; an SR or RR whose body is exactly its blocks writes back to the
- * same bytes; a decoded Loss RLE pattern encodes and decodes to itself. */
+ * RLE, decoded). Invariants that abort: a refused datagram gets one of
+ * RTCP's detail codes; an accepted one is walked in exactly the packets the
+ * check counted, each inside the datagram; an SR or RR whose body is
+ * exactly its blocks writes back to the same bytes; a decoded Loss RLE
+ * pattern encodes and decodes to itself. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,10 +105,17 @@ static void parse_xr(const rtcp_packet *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     rtcp_walker walk;
-    if (rtcp_walk_init(&walk, data, size) != RTCP_OK)
+    int status = rtcp_walk_init(&walk, data, size);
+    if (status != RTCP_OK) {
+        /* A refusal is one of RTCP's own details, never a generic code. */
+        if (status > 0 || al_status_module(status) != AL_MODULE_RTCP)
+            abort();
         return 0;
+    }
+    int packets = rtcp_validate(data, size);
     rtcp_packet p;
     while (rtcp_walk_next(&walk, &p) == RTCP_NEXT) {
+        packets--;
         if (p.body < data || p.body + p.body_len > data + size)
             abort();
         const uint8_t *header = p.body - RTCP_HEADER_SIZE;
@@ -140,5 +149,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
     }
+    /* The walk hands out exactly the packets the check counted. */
+    if (packets != 0)
+        abort();
     return 0;
 }
