@@ -321,7 +321,7 @@ int rtcp_write_alrx(rtcp_writer *w, uint32_t ssrc, const rtcp_alrx *a)
     put16(data + 2, RTCP_ALRX_V1_WORDS);
     const uint32_t words[RTCP_ALRX_V1_WORDS] = {
         a->media_ssrc,       a->frames_primary, a->frames_red,       a->frames_fec,
-        a->frames_concealed, a->frames_late,    a->playout_delay_us,
+        a->frames_concealed, a->packets_late,   a->playout_delay_us,
     };
     for (size_t i = 0; i < RTCP_ALRX_V1_WORDS; i++)
         put32(data + 4 + 4 * i, words[i]);
@@ -710,7 +710,7 @@ int rtcp_parse_alrx(const rtcp_app *app, rtcp_alrx *out)
     out->frames_red = get32(d + 12);
     out->frames_fec = get32(d + 16);
     out->frames_concealed = get32(d + 20);
-    out->frames_late = get32(d + 24);
+    out->packets_late = get32(d + 24);
     out->playout_delay_us = get32(d + 28);
     return RTCP_OK;
 }

@@ -254,7 +254,7 @@ typedef struct rtcp_app {
  *   | frames_red                                                    |
  *   | frames_fec                                                    |
  *   | frames_concealed                                              |
- *   | frames_late                                                   |
+ *   | packets_late                                                  |
  *   | playout_delay_us                                              |
  *
  *  The counters are cumulative since the stream began, modulo 2^32, so a
@@ -267,8 +267,8 @@ typedef struct rtcp_alrx {
     uint32_t frames_primary;   /**< frames played from their own primary encoding */
     uint32_t frames_red;       /**< frames rebuilt from a RED copy (RFC 2198) */
     uint32_t frames_fec;       /**< frames rebuilt from Opus in-band FEC (LBRR) */
-    uint32_t frames_concealed; /**< frames concealed (Opus PLC) */
-    uint32_t frames_late;      /**< packets that came after their frame had been played */
+    uint32_t frames_concealed; /**< frames concealed (Opus PLC; rx_stats frames_plc) */
+    uint32_t packets_late;     /**< packets that came after their frame had been played */
     uint32_t playout_delay_us; /**< the receiver's current playout delay, microseconds */
 } rtcp_alrx;
 

@@ -84,7 +84,7 @@ static int receiver_report(uint8_t *buf, size_t cap)
         .frames_red = 20,
         .frames_fec = 3,
         .frames_concealed = 2,
-        .frames_late = 1,
+        .packets_late = 1,
         .playout_delay_us = 40000,
     };
     bool pattern[40];

@@ -89,7 +89,7 @@ static const uint8_t APP_BYTES[] = {
     0x00, 0x00, 0x00, 0x14, /* frames_red 20 */
     0x00, 0x00, 0x00, 0x03, /* frames_fec 3 */
     0x00, 0x00, 0x00, 0x02, /* frames_concealed 2 */
-    0x00, 0x00, 0x00, 0x01, /* frames_late 1 */
+    0x00, 0x00, 0x00, 0x01, /* packets_late 1 */
     0x00, 0x00, 0x9c, 0x40, /* playout delay 40000 us */
 };
 
@@ -116,7 +116,7 @@ static const rtcp_alrx APP_ALRX = {
     .frames_red = 20,
     .frames_fec = 3,
     .frames_concealed = 2,
-    .frames_late = 1,
+    .packets_late = 1,
     .playout_delay_us = 40000,
 };
 
