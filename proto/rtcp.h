@@ -149,8 +149,9 @@ enum rtcp_status {
 /** The 64-bit NTP timestamp (32.32 s) of NS nanoseconds since the NTP
  *  epoch, modulo 2^32 s. Only differences matter for RTT, so a caller
  *  without wallclock may pass its monotonic clock (RFC 3550 6.4.1 allows
- *  elapsed time); a Unix time needs RTCP_NTP_UNIX_OFFSET_S added. A
- *  negative NS gives 0. */
+ *  elapsed time); a Unix time needs RTCP_NTP_UNIX_OFFSET_S added. An LSR
+ *  or LRR of 0 means "none", so a clock that starts at 0 wants an offset
+ *  too (any: RTCP_NTP_UNIX_OFFSET_S does). A negative NS gives 0. */
 uint64_t rtcp_ntp_from_ns(int64_t ns);
 
 /** NTP timestamp NTP back to nanoseconds (within the 2^32 s era). */
