@@ -780,9 +780,11 @@ device_stream *device_open_started(device_dir dir, const char *spec, int channel
 int device_list_command(const char *program)
 {
     char err[256];
-    int rc = device_list(stdout, err, sizeof err);
-    if (rc != 0)
+    /* device_list returns how many devices it listed; only a negative
+     * count is a failure (with a reason in ERR). */
+    int count = device_list(stdout, err, sizeof err);
+    if (count < 0)
         fprintf(stderr, "%s: %s\n", program, err);
     device_terminate();
-    return rc != 0 ? 1 : 0;
+    return count < 0 ? 1 : 0;
 }

@@ -151,6 +151,40 @@ static void test_list(void **state)
     assert_non_null(strstr(text, " Hz, "));
 }
 
+/* --list-devices: the list on stdout and exit status 0, whether there are
+ * devices or not; a failure to list (not tested: PortAudio always starts
+ * here) is the only exit 1. device_list returns the count, and a count
+ * mistaken for a failure once made every listing with a device exit 1. */
+static int list_command_status(const char *world, char *out, size_t out_size)
+{
+    use_world(world);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    assert_true(saved >= 0);
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    assert_true(dup2(fileno(capture), STDOUT_FILENO) >= 0);
+    int status = device_list_command("test_device");
+    fflush(stdout);
+    assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+    close(saved);
+    rewind(capture);
+    size_t n = fread(out, 1, out_size - 1, capture);
+    out[n] = '\0';
+    fclose(capture);
+    return status;
+}
+
+static void test_list_command_exit_status(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(list_command_status(NULL_DEVICES, out, sizeof out), 0);
+    assert_non_null(strstr(out, "'al_null_one'"));
+    assert_int_equal(list_command_status(NO_DEVICES, out, sizeof out), 0);
+    assert_non_null(strstr(out, "no audio devices (is an audio server running?)"));
+}
+
 static void test_find(void **state)
 {
     (void)state;
@@ -294,6 +328,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_devices),
         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_list_command_exit_status),
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_open_refuses),
         cmocka_unit_test(test_playback_accounting),
