@@ -55,4 +55,17 @@ const char *net_addr_str(const struct sockaddr *addr, char *buf, size_t size);
 /** True when the two addresses have the same family, address and port. */
 bool net_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 
+/* ---- ports of addresses and address text (netsim, net/bind.h) ---- */
+
+/** Room for any net_addr_str result: "[" IPv6 "]:65535" and the NUL. */
+#define NET_ADDR_STR_MAX (INET6_ADDRSTRLEN + 8)
+
+/** The port of an IPv4 or IPv6 address (0..65535), or -1 for another
+ *  family. */
+int net_addr_port(const struct sockaddr *addr);
+
+/** Sets the port of an IPv4 or IPv6 address to PORT (0..65535); other
+ *  families and ports out of range leave ADDR as it was. */
+void net_addr_set_port(struct sockaddr *addr, int port);
+
 #endif

@@ -15,7 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "tools/netsim/addr.h"
+#include "net/addr.h"
+#include "net/clock.h"
 #include "tools/netsim/lossmodel.h"
 #include "tools/netsim/tcp_relay.h"
 #include "tools/netsim/udp_relay.h"
@@ -37,13 +38,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
     stop_signal = sig;
-}
-
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void usage(FILE *f)
@@ -218,8 +212,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         switch (c) {
         case 'l':
         case 't':
-            if (netsim_endpoint_parse(optarg, c == 'l', c == 'l' ? &o->relay.listen : &o->relay.to,
-                                      err, sizeof err) < 0)
+            /* --listen: a bare port means every address, 0 a port the
+             * kernel picks; --to: a host and a real port. */
+            if (net_endpoint_parse(optarg, c == 'l' ? NET_PORT_ZERO_OK : NET_HOST_REQUIRED,
+                                   c == 'l' ? &o->relay.listen : &o->relay.to, err, sizeof err) < 0)
                 return bad_option("%s", err);
             *(c == 'l' ? &have_listen : &have_to) = true;
             break;
@@ -337,7 +333,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     if (!o->tcp)
         o->rtcp = false;
-    if (o->rtcp && strcmp(o->relay.to.port, "65535") == 0)
+    if (o->rtcp && o->relay.to.port == 65535)
         return bad_option("%s", "--to port 65535 leaves no port for RTCP: add --no-rtcp");
     return -1;
 }
@@ -413,10 +409,10 @@ static void close_relays(struct netsim *ns)
         udp_relay_close(&ns->rtp);
 }
 
-static struct netsim_endpoint with_port(const struct netsim_endpoint *ep, unsigned port)
+static net_endpoint with_port(const net_endpoint *ep, unsigned port)
 {
-    struct netsim_endpoint e = *ep;
-    snprintf(e.port, sizeof e.port, "%u", port);
+    net_endpoint e = *ep;
+    e.port = (int)port;
     return e;
 }
 
@@ -433,13 +429,13 @@ static int open_rtsp_side(struct netsim *ns, const struct options *o, char *err,
          * is not about, so it passes clean and out of the drop log. */
         struct udp_relay_config c = o->relay;
         c.listen = with_port(&o->relay.listen, port + 1);
-        c.to = with_port(&o->relay.to, (unsigned)atoi(o->relay.to.port) + 1);
+        c.to = with_port(&o->relay.to, (unsigned)o->relay.to.port + 1);
         for (int d = 0; d < RELAY_DIRS; d++) {
             lossmodel_config_default(&c.model[d]);
             c.drop_log[d] = NULL;
         }
         c.verbose = false;
-        int rc = udp_relay_open(&ns->rtcp, &c, monotonic_ns(), err, errlen);
+        int rc = udp_relay_open(&ns->rtcp, &c, clock_now_ns(), err, errlen);
         if (rc != 0)
             return rc;
         ns->have_rtcp = true;
@@ -463,11 +459,11 @@ static int open_rtsp_side(struct netsim *ns, const struct options *o, char *err,
 
 static int open_relays(struct netsim *ns, const struct options *o, char *err, size_t errlen)
 {
-    bool pick = strcmp(o->relay.listen.port, "0") == 0;
+    bool pick = o->relay.listen.port == 0;
     for (int attempt = 1;; attempt++) {
         memset(ns, 0, sizeof *ns);
         ns->verbose = o->relay.verbose;
-        int rc = udp_relay_open(&ns->rtp, &o->relay, monotonic_ns(), err, errlen);
+        int rc = udp_relay_open(&ns->rtp, &o->relay, clock_now_ns(), err, errlen);
         if (rc != 0)
             return rc;
         ns->have_rtp = true;
@@ -566,7 +562,7 @@ static void print_json(const struct netsim *ns)
 
 static void set_timeout(struct timespec *ts, int64_t due)
 {
-    int64_t wait = due - monotonic_ns();
+    int64_t wait = due - clock_now_ns();
     if (wait < 0)
         wait = 0;
     ts->tv_sec = (time_t)(wait / 1000000000);
@@ -628,9 +624,9 @@ static int run(struct netsim *ns, const sigset_t *unblocked)
          * before the datagrams read in it are sent. */
         if (ns->have_tcp)
             tcp_relay_service(&ns->tcp, fds, n > 0 ? n_tcp : 0);
-        if (udp_relay_service(&ns->rtp, fds + n_tcp, n > 0 ? n_rtp : 0, monotonic_ns) < 0 ||
+        if (udp_relay_service(&ns->rtp, fds + n_tcp, n > 0 ? n_rtp : 0, clock_now_ns) < 0 ||
             (ns->have_rtcp && udp_relay_service(&ns->rtcp, fds + n_tcp + n_rtp, n > 0 ? n_rtcp : 0,
-                                                monotonic_ns) < 0)) {
+                                                clock_now_ns) < 0)) {
             fprintf(stderr, "netsim: socket: %s\n", strerror(errno));
             return NETSIM_EXIT_RUNTIME;
         }
