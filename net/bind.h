@@ -38,7 +38,8 @@ typedef struct net_bound {
  *  restarted program must not find its port held by the TIME_WAIT of its
  *  predecessor's connections; not for UDP, where it would let two processes
  *  share the port) and listens with a backlog of NET_LISTEN_BACKLOG.
- *  Returns the descriptor with OUT filled, or -1 with OUT->failure set and a
+ *  Returns the descriptor, which the caller owns (closes), with OUT filled;
+ *  or -1 with OUT->failure set and a
  *  one-line reason in ERR, e.g. "cannot listen on tcp 127.0.0.1:5004: port
  *  in use", "cannot bind udp [::1]:5004: Cannot assign requested address",
  *  "cannot resolve 'x': Name or service not known". OUT may not be NULL. */

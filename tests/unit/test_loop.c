@@ -238,6 +238,24 @@ static void test_real_loop_sees_a_signal_raised_before_the_wait(void **state)
     }
 }
 
+/* A caller that blocked a stop signal itself gets it back blocked: the loop
+ * restores the mask it found, not an empty one. */
+static void test_real_loop_restores_the_callers_mask(void **state)
+{
+    (void)state;
+    sigset_t term, before, after;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    assert_int_equal(sigprocmask(SIG_BLOCK, &term, &before), 0);
+    idler d = {.deadline = clock_now_ns() + 5 * NS_PER_SEC};
+    loop_engine e = {&d, idler_prepare, idler_dispatch, idler_stop, idler_finished};
+    volatile sig_atomic_t stop = 1;
+    assert_int_equal(loop_run(&e, 1, &stop), 0);
+    assert_int_equal(sigprocmask(SIG_SETMASK, &before, &after), 0);
+    assert_true(sigismember(&after, SIGTERM));
+    assert_false(sigismember(&after, SIGINT));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_simulated_time_gives_up_at_the_end),
         cmocka_unit_test(test_real_loop_stops_on_the_flag),
         cmocka_unit_test(test_real_loop_sees_a_signal_raised_before_the_wait),
+        cmocka_unit_test(test_real_loop_restores_the_callers_mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
