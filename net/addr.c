@@ -181,15 +181,13 @@ int net_addr_port(const struct sockaddr *addr)
         return ntohs(((const struct sockaddr_in *)addr)->sin_port);
     if (addr->sa_family == AF_INET6)
         return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
-    return -1;
+    return 0;
 }
 
-void net_addr_set_port(struct sockaddr *addr, int port)
+void net_addr_set_port(struct sockaddr_storage *addr, int port)
 {
-    if (port < 0 || port > 65535)
-        return;
-    if (addr->sa_family == AF_INET)
+    if (addr->ss_family == AF_INET)
         ((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
-    else if (addr->sa_family == AF_INET6)
+    else if (addr->ss_family == AF_INET6)
         ((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)port);
 }

@@ -60,12 +60,12 @@ bool net_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 /** Room for any net_addr_str result: "[" IPv6 "]:65535" and the NUL. */
 #define NET_ADDR_STR_MAX (INET6_ADDRSTRLEN + 8)
 
-/** The port of an IPv4 or IPv6 address (0..65535), or -1 for another
- *  family. */
+/** The port of an IPv4 or IPv6 address, 0 for another family. (The same
+ *  declaration as on the txapp branch: keep either copy when merging.) */
 int net_addr_port(const struct sockaddr *addr);
 
-/** Sets the port of an IPv4 or IPv6 address to PORT (0..65535); other
- *  families and ports out of range leave ADDR as it was. */
-void net_addr_set_port(struct sockaddr *addr, int port);
+/** Sets the port of the IPv4 or IPv6 address ADDR to PORT (0..65535; 0 for
+ *  a bind to any free port); other families are left as they were. */
+void net_addr_set_port(struct sockaddr_storage *addr, int port);
 
 #endif

@@ -77,7 +77,7 @@ static int candidates(const net_endpoint *ep, int socktype, net_addr_list *list,
     list->len[1] = sizeof *any4;
     list->count = 2;
     for (int i = 0; i < list->count; i++)
-        net_addr_set_port((struct sockaddr *)&list->addr[i], ep->port);
+        net_addr_set_port(&list->addr[i], ep->port);
     return 0;
 }
 

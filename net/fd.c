@@ -1,8 +1,6 @@
 /* Descriptor set-up (see fd.h). */
 #include "net/fd.h"
 
-#include "net/addr.h"
-
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -19,5 +17,9 @@ int net_bound_port(int fd)
     socklen_t len = sizeof addr;
     if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
         return -1;
-    return net_addr_port((const struct sockaddr *)&addr);
+    if (addr.ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)&addr)->sin_port);
+    if (addr.ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)&addr)->sin6_port);
+    return -1;
 }

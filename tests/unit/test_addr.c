@@ -206,27 +206,34 @@ static void test_resolve_literals_and_failures(void **state)
 static void test_addr_ports(void **state)
 {
     (void)state;
-    struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons(80)};
-    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(443)};
-    assert_int_equal(net_addr_port((struct sockaddr *)&in4), 80);
-    assert_int_equal(net_addr_port((struct sockaddr *)&in6), 443);
-    net_addr_set_port((struct sockaddr *)&in4, 65535);
-    net_addr_set_port((struct sockaddr *)&in6, 0);
-    assert_int_equal(ntohs(in4.sin_port), 65535);
-    assert_int_equal(ntohs(in6.sin6_port), 0);
-    net_addr_set_port((struct sockaddr *)&in4, 65536); /* out of range: unchanged */
-    net_addr_set_port((struct sockaddr *)&in4, -1);
-    assert_int_equal(ntohs(in4.sin_port), 65535);
-    struct sockaddr_un un = {.sun_family = AF_UNIX, .sun_path = "/x"};
-    assert_int_equal(net_addr_port((struct sockaddr *)&un), -1);
-    net_addr_set_port((struct sockaddr *)&un, 5);
-    assert_string_equal(un.sun_path, "/x");
+    struct sockaddr_storage a4 = {0}, a6 = {0};
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&a4;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a6;
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(80);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(443);
+    assert_int_equal(net_addr_port((struct sockaddr *)&a4), 80);
+    assert_int_equal(net_addr_port((struct sockaddr *)&a6), 443);
+    net_addr_set_port(&a4, 65535);
+    net_addr_set_port(&a6, 0);
+    assert_int_equal(ntohs(in4->sin_port), 65535);
+    assert_int_equal(ntohs(in6->sin6_port), 0);
+    assert_int_equal(net_addr_port((struct sockaddr *)&a4), 65535);
+    /* another family: no port, and nothing written */
+    struct sockaddr_storage su = {0};
+    struct sockaddr_un *un = (struct sockaddr_un *)&su;
+    un->sun_family = AF_UNIX;
+    strcpy(un->sun_path, "/x");
+    assert_int_equal(net_addr_port((struct sockaddr *)&su), 0);
+    net_addr_set_port(&su, 5);
+    assert_string_equal(un->sun_path, "/x");
 
     /* the longest address text fits NET_ADDR_STR_MAX whole */
-    memset(&in6.sin6_addr, 0xff, sizeof in6.sin6_addr);
-    in6.sin6_port = htons(65535);
+    memset(&in6->sin6_addr, 0xff, sizeof in6->sin6_addr);
+    in6->sin6_port = htons(65535);
     char text[NET_ADDR_STR_MAX];
-    net_addr_str((struct sockaddr *)&in6, text, sizeof text);
+    net_addr_str((struct sockaddr *)&a6, text, sizeof text);
     assert_string_equal(text, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
 }
 

@@ -108,7 +108,7 @@ int udp_relay_open(struct udp_relay *r, const struct udp_relay_config *cfg, int6
 
 void udp_relay_set_to_port(struct udp_relay *r, uint16_t port)
 {
-    net_addr_set_port((struct sockaddr *)&r->to, port);
+    net_addr_set_port(&r->to, port);
     net_addr_str((const struct sockaddr *)&r->to, r->to_name, sizeof r->to_name);
 }
 
