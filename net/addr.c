@@ -2,20 +2,20 @@
 #include "net/addr.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* One to five decimal digits and nothing else: strtol alone would also take
+ * " 5004", "+5004" and "-0". */
 static int parse_port(const char *text, int lowest, int *port)
 {
-    if (!*text)
+    size_t digits = strspn(text, "0123456789");
+    if (digits == 0 || digits > 5 || text[digits] != '\0')
         return -1;
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (*end || errno || value < lowest || value > 65535)
+    long value = strtol(text, NULL, 10);
+    if (value < lowest || value > 65535)
         return -1;
     *port = (int)value;
     return 0;
@@ -27,6 +27,10 @@ int net_endpoint_parse(const char *text, unsigned flags, net_endpoint *out, char
     bool host_required = (flags & NET_HOST_REQUIRED) != 0;
     int lowest = (flags & NET_PORT_ZERO_OK) ? 0 : 1;
     memset(out, 0, sizeof *out);
+    if (text == NULL) {
+        snprintf(err, err_size, "no address given");
+        return -1;
+    }
     const char *port_text;
     if (text[0] == '[') {
         const char *close = strchr(text, ']');
@@ -167,4 +171,23 @@ bool net_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
                memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
     }
     return false;
+}
+
+/* ---- ports of addresses ---- */
+
+int net_addr_port(const struct sockaddr *addr)
+{
+    if (addr->sa_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)addr)->sin_port);
+    if (addr->sa_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+    return 0;
+}
+
+void net_addr_set_port(struct sockaddr_storage *addr, int port)
+{
+    if (addr->ss_family == AF_INET)
+        ((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
+    else if (addr->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)port);
 }

@@ -55,4 +55,17 @@ const char *net_addr_str(const struct sockaddr *addr, char *buf, size_t size);
 /** True when the two addresses have the same family, address and port. */
 bool net_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 
+/* ---- ports of addresses and address text (netsim, net/bind.h) ---- */
+
+/** Room for any net_addr_str result: "[" IPv6 "]:65535" and the NUL. */
+#define NET_ADDR_STR_MAX (INET6_ADDRSTRLEN + 8)
+
+/** The port of an IPv4 or IPv6 address, 0 for another family. (The same
+ *  declaration as on the txapp branch: keep either copy when merging.) */
+int net_addr_port(const struct sockaddr *addr);
+
+/** Sets the port of the IPv4 or IPv6 address ADDR to PORT (0..65535; 0 for
+ *  a bind to any free port); other families are left as they were. */
+void net_addr_set_port(struct sockaddr_storage *addr, int port);
+
 #endif

@@ -3,6 +3,8 @@
 #include "net/loop.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -59,7 +61,18 @@ static void stop_all(loop_engine *e, int count, int64_t now)
     }
 }
 
-int loop_run(loop_engine *engines, int count, volatile sig_atomic_t *stop_flag)
+/* The signals that end a program (its handler sets the stop flag). */
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGQUIT);
+}
+
+static int run_blocked(loop_engine *engines, int count, volatile sig_atomic_t *stop_flag,
+                       const sigset_t *wait_mask)
 {
     bool stopped = false;
     static round r; /* large; one loop per process */
@@ -81,7 +94,10 @@ int loop_run(loop_engine *engines, int count, volatile sig_atomic_t *stop_flag)
             wait.tv_nsec = left % NS_PER_SEC;
             timeout = &wait;
         }
-        int ready = ppoll(r.fds, (nfds_t)r.total, timeout, NULL);
+        /* The stop signals are blocked everywhere but here: one that came
+         * after the flag was looked at is pending, and ppoll, which unblocks
+         * them atomically with starting to wait, returns EINTR at once. */
+        int ready = ppoll(r.fds, (nfds_t)r.total, timeout, wait_mask);
         if (ready < 0 && errno != EINTR) {
             fprintf(stderr, "poll: %s\n", strerror(errno));
             return 1;
@@ -91,6 +107,18 @@ int loop_run(loop_engine *engines, int count, volatile sig_atomic_t *stop_flag)
                 r.fds[i].revents = 0;
         dispatch_round(engines, count, clock_now_ns(), &r);
     }
+}
+
+int loop_run(loop_engine *engines, int count, volatile sig_atomic_t *stop_flag)
+{
+    sigset_t stops, caller_mask;
+    stop_signals(&stops);
+    /* caller_mask: the thread's mask as it was, which ppoll waits under (the
+     * stop signals unblocked unless the caller itself had blocked them). */
+    pthread_sigmask(SIG_BLOCK, &stops, &caller_mask);
+    int status = run_blocked(engines, count, stop_flag, &caller_mask);
+    pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
+    return status;
 }
 
 int loop_run_simulated(loop_engine *engines, int count, int64_t *now_ns, int64_t stop_at_ns,

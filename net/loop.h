@@ -12,6 +12,17 @@
  *   - a signal only sets a flag; the loop turns it into stop() calls, and the
  *     engines wind down (TEARDOWN, finalise files) inside the same loop.
  *
+ * Signals: loop_run blocks the stop signals (SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT) in its thread while it runs and waits in ppoll() under the
+ * thread's original mask, so those signals are delivered only inside
+ * ppoll(). Without that, a signal arriving after the loop looked at the
+ * stop flag but before it began to wait would go unseen until the next
+ * deadline (seconds, for an idle engine). Engines therefore run with the
+ * stop signals blocked; the mask is restored when loop_run returns. Other
+ * threads of the process (audio callbacks) should block them too, or the
+ * kernel may run the handler there while this thread sleeps in ppoll():
+ * audio/device does so for the threads PortAudio starts.
+ *
  * Every engine must do bounded work per dispatch (a cap on datagrams and
  * bytes read per wake-up), so that a flood on one descriptor never starves
  * the others, the pacing or the stop flag.
@@ -52,8 +63,9 @@ typedef struct loop_engine {
 
 /** Runs ENGINES[0..COUNT) on the monotonic clock until all have finished.
  *  When *STOP_FLAG (set by a signal handler) becomes nonzero, every engine
- *  gets stop() once. Returns the worst exit status (0 when all were 0), or
- *  1 when poll() itself fails. */
+ *  gets stop() once; a stop signal that arrives at any moment of the loop
+ *  ends the current wait at once (see "Signals" above). Returns the worst exit status (0 when all
+ * were 0), or 1 when poll() itself fails. */
 int loop_run(loop_engine *engines, int count, volatile sig_atomic_t *stop_flag);
 
 /** The same loop on a simulated clock starting at *NOW_NS: poll() never

@@ -9,33 +9,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/bind.h"
 #include "net/fd.h"
 
 int tcp_listen(const net_endpoint *ep, char *err, size_t err_size)
 {
-    struct sockaddr_storage addr;
-    socklen_t len;
-    if (net_resolve(ep, SOCK_STREAM, true, &addr, &len, err, err_size) != 0)
-        return -1;
-    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* net_bind sets SO_REUSEADDR on stream sockets and listens. */
+    net_bound bound;
+    char why[256];
+    int fd = net_bind(ep, SOCK_STREAM, &bound, why, sizeof why);
     if (fd < 0) {
-        snprintf(err, err_size, "cannot create TCP socket: %s", strerror(errno));
-        return -1;
-    }
-    int on = 1, off = 0;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (addr.ss_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, 16) != 0) {
-        int e = errno;
-        close(fd);
-        if (e == EADDRINUSE)
+        if (bound.failure == NET_BIND_IN_USE)
             snprintf(err, err_size, "TCP port %d is in use", ep->port);
         else
-            snprintf(err, err_size, "cannot listen on TCP port %d: %s", ep->port, strerror(e));
-        return -1;
+            snprintf(err, err_size, "%s", why);
     }
-    net_set_nonblocking(fd);
     return fd;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/bind.h"
 #include "net/fd.h"
 
 /* A kernel arrival stamp older than this is not believed (a stepped wall
@@ -17,18 +18,15 @@
 
 int udp_open_bound(const net_endpoint *ep, char *err, size_t err_size)
 {
-    struct sockaddr_storage addr;
-    socklen_t len;
-    if (net_resolve(ep, SOCK_DGRAM, true, &addr, &len, err, err_size) != 0)
-        return -1;
-    int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    net_bound bound;
+    char why[256];
+    int fd = net_bind(ep, SOCK_DGRAM, &bound, why, sizeof why);
     if (fd < 0) {
-        snprintf(err, err_size, "cannot create UDP socket: %s", strerror(errno));
+        if (bound.failure == NET_BIND_IN_USE)
+            snprintf(err, err_size, "UDP port %d is in use", ep->port);
+        else
+            snprintf(err, err_size, "%s", why);
         return -1;
-    }
-    if (addr.ss_family == AF_INET6) {
-        int off = 0;
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
     }
     /* A deep receive buffer rides out a scheduling hiccup on the codec thread
      * without the kernel dropping packets that did arrive. */
@@ -38,16 +36,6 @@ int udp_open_bound(const net_endpoint *ep, char *err, size_t err_size)
      * best effort, without it the time of reading is used. */
     int on = 1;
     setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-    if (bind(fd, (struct sockaddr *)&addr, len) != 0) {
-        int e = errno;
-        close(fd);
-        if (e == EADDRINUSE)
-            snprintf(err, err_size, "UDP port %d is in use", ep->port);
-        else
-            snprintf(err, err_size, "cannot bind UDP port %d: %s", ep->port, strerror(e));
-        return -1;
-    }
-    net_set_nonblocking(fd);
     return fd;
 }
 

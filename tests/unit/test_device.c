@@ -20,10 +20,14 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "audio/device.h"
@@ -149,6 +153,40 @@ static void test_list(void **state)
     assert_non_null(strstr(text, "(default input and output)"));
     assert_non_null(strstr(text, "latency in "));
     assert_non_null(strstr(text, " Hz, "));
+}
+
+/* --list-devices: the list on stdout and exit status 0, whether there are
+ * devices or not; a failure to list (not tested: PortAudio always starts
+ * here) is the only exit 1. device_list returns the count, and a count
+ * mistaken for a failure once made every listing with a device exit 1. */
+static int list_command_status(const char *world, char *out, size_t out_size)
+{
+    use_world(world);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    assert_true(saved >= 0);
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    assert_true(dup2(fileno(capture), STDOUT_FILENO) >= 0);
+    int status = device_list_command("test_device");
+    fflush(stdout);
+    assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+    close(saved);
+    rewind(capture);
+    size_t n = fread(out, 1, out_size - 1, capture);
+    out[n] = '\0';
+    fclose(capture);
+    return status;
+}
+
+static void test_list_command_exit_status(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(list_command_status(NULL_DEVICES, out, sizeof out), 0);
+    assert_non_null(strstr(out, "'al_null_one'"));
+    assert_int_equal(list_command_status(NO_DEVICES, out, sizeof out), 0);
+    assert_non_null(strstr(out, "no audio devices (is an audio server running?)"));
 }
 
 static void test_find(void **state)
@@ -289,15 +327,76 @@ static void test_capture_accounting(void **state)
     device_close(NULL);
 }
 
+/* The stop signals of every thread but this one, from /proc: how many
+ * other threads there are, and how many of them leave SIGINT or SIGTERM
+ * unblocked. */
+static void other_threads_signals(int *threads, int *unblocked)
+{
+    *threads = *unblocked = 0;
+    char self[32];
+    snprintf(self, sizeof self, "%ld", (long)syscall(SYS_gettid));
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, self) == 0)
+            continue;
+        char path[300], line[256];
+        snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* the thread ended meanwhile */
+        while (fgets(line, sizeof line, f) != NULL) {
+            unsigned long long mask;
+            if (sscanf(line, "SigBlk: %llx", &mask) != 1)
+                continue;
+            (*threads)++;
+            if (!(mask & (1ull << (SIGINT - 1))) || !(mask & (1ull << (SIGTERM - 1))))
+                (*unblocked)++;
+        }
+        fclose(f);
+    }
+    closedir(d);
+}
+
+/* The threads PortAudio starts for a running stream block the stop signals
+ * (this thread does not), so a SIGINT is handled by the program's loop
+ * thread and never on the audio thread. */
+static void test_audio_threads_block_signals(void **state)
+{
+    (void)state;
+    use_world(NULL_DEVICES);
+    sigset_t none;
+    sigemptyset(&none);
+    assert_int_equal(pthread_sigmask(SIG_SETMASK, &none, NULL), 0);
+    char err[512] = "";
+    device_params p = {.device = 0, .channels = 1, .ring_frames = 4096};
+    device_stream *s = device_open(DEVICE_INPUT, &p, err, sizeof err);
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(device_start(s, err, sizeof err), 0);
+    assert_int_equal(device_wait(s, 256, 5000), 1); /* the callback thread runs */
+    int threads, unblocked;
+    other_threads_signals(&threads, &unblocked);
+    assert_true(threads >= 1);
+    if (unblocked != 0)
+        fail_msg("%d of %d audio threads leave SIGINT or SIGTERM unblocked", unblocked, threads);
+    sigset_t mine;
+    assert_int_equal(pthread_sigmask(SIG_SETMASK, NULL, &mine), 0);
+    assert_false(sigismember(&mine, SIGINT)); /* the caller's mask is as it was */
+    device_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_devices),
         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_list_command_exit_status),
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_open_refuses),
         cmocka_unit_test(test_playback_accounting),
         cmocka_unit_test(test_capture_accounting),
+        cmocka_unit_test(test_audio_threads_block_signals),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

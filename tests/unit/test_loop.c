@@ -162,12 +162,108 @@ static void test_real_loop_stops_on_the_flag(void **state)
     close(sv[1]);
 }
 
+/* An engine that is idle for a long time: one deadline LONG away. Its first
+ * prepare raises a stop signal, which lands after loop_run looked at the
+ * stop flag and before it waits. */
+typedef struct idler {
+    int64_t deadline;
+    int prepares;
+    int raise_signal; /* raised on the first prepare; 0 = none */
+    bool done;
+} idler;
+
+static volatile sig_atomic_t g_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static int idler_prepare(void *self, int64_t now, struct pollfd *fds, int max, int64_t *deadline)
+{
+    idler *d = self;
+    if (d->prepares++ == 0 && d->raise_signal)
+        raise(d->raise_signal);
+    if (d->deadline < *deadline)
+        *deadline = d->deadline;
+    return 0;
+}
+
+static void idler_dispatch(void *self, int64_t now, const struct pollfd *fds, int count)
+{
+    idler *d = self;
+    if (now >= d->deadline)
+        d->done = true; /* the long timeout ran out: the signal was missed */
+}
+
+static void idler_stop(void *self, int64_t now)
+{
+    ((idler *)self)->done = true;
+}
+
+static bool idler_finished(const void *self, int *status)
+{
+    *status = 0;
+    return ((const idler *)self)->done;
+}
+
+/* A stop signal that comes between the flag check and the wait ends the wait
+ * at once instead of after the 5 s timeout, for each of the stop signals;
+ * and the caller's signal mask is as it was afterwards. */
+static void test_real_loop_sees_a_signal_raised_before_the_wait(void **state)
+{
+    (void)state;
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t k = 0; k < sizeof signals / sizeof signals[0]; k++) {
+        struct sigaction sa = {0}, old;
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        assert_int_equal(sigaction(signals[k], &sa, &old), 0);
+        g_stop = 0;
+        int64_t start = clock_now_ns();
+        idler d = {.deadline = start + 5 * NS_PER_SEC, .raise_signal = signals[k]};
+        loop_engine e = {&d, idler_prepare, idler_dispatch, idler_stop, idler_finished};
+        assert_int_equal(loop_run(&e, 1, &g_stop), 0);
+        int64_t took = clock_now_ns() - start;
+        if (took > NS_PER_SEC)
+            fail_msg("signal %d raised before the wait: loop_run took %lld ms (the timeout)",
+                     signals[k], (long long)(took / NS_PER_MSEC));
+        assert_true(g_stop == 1);
+        assert_true(d.prepares >= 1);
+        sigset_t now_mask;
+        assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &now_mask), 0);
+        assert_false(sigismember(&now_mask, signals[k])); /* unblocked again */
+        assert_int_equal(sigaction(signals[k], &old, NULL), 0);
+    }
+}
+
+/* A caller that blocked a stop signal itself gets it back blocked: the loop
+ * restores the mask it found, not an empty one. */
+static void test_real_loop_restores_the_callers_mask(void **state)
+{
+    (void)state;
+    sigset_t term, before, after;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    assert_int_equal(sigprocmask(SIG_BLOCK, &term, &before), 0);
+    idler d = {.deadline = clock_now_ns() + 5 * NS_PER_SEC};
+    loop_engine e = {&d, idler_prepare, idler_dispatch, idler_stop, idler_finished};
+    volatile sig_atomic_t stop = 1;
+    assert_int_equal(loop_run(&e, 1, &stop), 0);
+    assert_int_equal(sigprocmask(SIG_SETMASK, &before, &after), 0);
+    assert_true(sigismember(&after, SIGTERM));
+    assert_false(sigismember(&after, SIGINT));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simulated_time_runs_both_engines),
         cmocka_unit_test(test_simulated_time_gives_up_at_the_end),
         cmocka_unit_test(test_real_loop_stops_on_the_flag),
+        cmocka_unit_test(test_real_loop_sees_a_signal_raised_before_the_wait),
+        cmocka_unit_test(test_real_loop_restores_the_callers_mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,6 @@
  * with a seeded model, between any sender and receiver; beside it a TCP relay
  * for RTSP control connections, so that our own sessions (which negotiate the
  * media ports in SETUP) send their media through the UDP relay. See --help. */
-#define _GNU_SOURCE /* ppoll(): ns timeouts and an atomic signal-mask swap */
-
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,9 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "tools/netsim/addr.h"
+#include "net/addr.h"
+#include "net/clock.h"
+#include "net/loop.h"
 #include "tools/netsim/lossmodel.h"
 #include "tools/netsim/tcp_relay.h"
 #include "tools/netsim/udp_relay.h"
@@ -37,13 +36,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
     stop_signal = sig;
-}
-
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void usage(FILE *f)
@@ -218,8 +210,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         switch (c) {
         case 'l':
         case 't':
-            if (netsim_endpoint_parse(optarg, c == 'l', c == 'l' ? &o->relay.listen : &o->relay.to,
-                                      err, sizeof err) < 0)
+            /* --listen: a bare port means every address, 0 a port the
+             * kernel picks; --to: a host and a real port. */
+            if (net_endpoint_parse(optarg, c == 'l' ? NET_PORT_ZERO_OK : NET_HOST_REQUIRED,
+                                   c == 'l' ? &o->relay.listen : &o->relay.to, err, sizeof err) < 0)
                 return bad_option("%s", err);
             *(c == 'l' ? &have_listen : &have_to) = true;
             break;
@@ -337,7 +331,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     if (!o->tcp)
         o->rtcp = false;
-    if (o->rtcp && strcmp(o->relay.to.port, "65535") == 0)
+    if (o->rtcp && o->relay.to.port == 65535)
         return bad_option("%s", "--to port 65535 leaves no port for RTCP: add --no-rtcp");
     return -1;
 }
@@ -413,10 +407,10 @@ static void close_relays(struct netsim *ns)
         udp_relay_close(&ns->rtp);
 }
 
-static struct netsim_endpoint with_port(const struct netsim_endpoint *ep, unsigned port)
+static net_endpoint with_port(const net_endpoint *ep, unsigned port)
 {
-    struct netsim_endpoint e = *ep;
-    snprintf(e.port, sizeof e.port, "%u", port);
+    net_endpoint e = *ep;
+    e.port = (int)port;
     return e;
 }
 
@@ -433,13 +427,13 @@ static int open_rtsp_side(struct netsim *ns, const struct options *o, char *err,
          * is not about, so it passes clean and out of the drop log. */
         struct udp_relay_config c = o->relay;
         c.listen = with_port(&o->relay.listen, port + 1);
-        c.to = with_port(&o->relay.to, (unsigned)atoi(o->relay.to.port) + 1);
+        c.to = with_port(&o->relay.to, (unsigned)o->relay.to.port + 1);
         for (int d = 0; d < RELAY_DIRS; d++) {
             lossmodel_config_default(&c.model[d]);
             c.drop_log[d] = NULL;
         }
         c.verbose = false;
-        int rc = udp_relay_open(&ns->rtcp, &c, monotonic_ns(), err, errlen);
+        int rc = udp_relay_open(&ns->rtcp, &c, clock_now_ns(), err, errlen);
         if (rc != 0)
             return rc;
         ns->have_rtcp = true;
@@ -463,11 +457,11 @@ static int open_rtsp_side(struct netsim *ns, const struct options *o, char *err,
 
 static int open_relays(struct netsim *ns, const struct options *o, char *err, size_t errlen)
 {
-    bool pick = strcmp(o->relay.listen.port, "0") == 0;
+    bool pick = o->relay.listen.port == 0;
     for (int attempt = 1;; attempt++) {
         memset(ns, 0, sizeof *ns);
         ns->verbose = o->relay.verbose;
-        int rc = udp_relay_open(&ns->rtp, &o->relay, monotonic_ns(), err, errlen);
+        int rc = udp_relay_open(&ns->rtp, &o->relay, clock_now_ns(), err, errlen);
         if (rc != 0)
             return rc;
         ns->have_rtp = true;
@@ -564,78 +558,85 @@ static void print_json(const struct netsim *ns)
     fflush(stdout);
 }
 
-static void set_timeout(struct timespec *ts, int64_t due)
+static void install_signals(void)
 {
-    int64_t wait = due - monotonic_ns();
-    if (wait < 0)
-        wait = 0;
-    ts->tv_sec = (time_t)(wait / 1000000000);
-    ts->tv_nsec = (long)(wait % 1000000000);
-}
-
-static int install_signals(sigset_t *unblocked)
-{
-    /* Blocked except inside ppoll(), so a signal cannot slip in between the
-     * stop check and the wait and leave netsim asleep. */
-    sigset_t block;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &block, unblocked) < 0)
-        return -1;
-    sigdelset(unblocked, SIGINT);
-    sigdelset(unblocked, SIGTERM);
-
+    /* The handler only sets the flag; net/loop keeps these signals blocked
+     * except inside its wait, so none slips in between its look at the flag
+     * and the wait. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
-        return -1;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     /* Sending to a closed TCP peer must be an error return, not death (the
      * TCP relay also passes MSG_NOSIGNAL; this covers any other write). */
     signal(SIGPIPE, SIG_IGN);
-    return 0;
 }
 
-static int run(struct netsim *ns, const sigset_t *unblocked)
+/* ---- the relays as one engine of net/loop ---- */
+
+/* Every descriptor the relays poll fits one engine's share of the loop. */
+_Static_assert(TCP_RELAY_MAX_FDS + 4 <= LOOP_ENGINE_FDS, "netsim polls more than an engine may");
+
+struct relay_engine {
+    struct netsim *ns;
+    int n_tcp, n_rtp, n_rtcp; /* this round's slices of the loop's pollfds */
+    bool done;
+    int status; /* 0, or NETSIM_EXIT_RUNTIME after a fatal socket error */
+};
+
+static int relays_prepare(void *self, int64_t now_ns, struct pollfd *fds, int max,
+                          int64_t *deadline_ns)
 {
-    while (!stop_signal) {
-        struct pollfd fds[TCP_RELAY_MAX_FDS + 4];
-        int n_tcp = ns->have_tcp ? tcp_relay_pollfds(&ns->tcp, fds, TCP_RELAY_MAX_FDS) : 0;
-        int n_rtp = udp_relay_pollfds(&ns->rtp, fds + n_tcp, 2);
-        int n_rtcp = ns->have_rtcp ? udp_relay_pollfds(&ns->rtcp, fds + n_tcp + n_rtp, 2) : 0;
-        struct timespec timeout, *tp = NULL;
-        int64_t due, due_rtcp;
-        bool timed = udp_relay_next_due(&ns->rtp, &due);
-        if (ns->have_rtcp && udp_relay_next_due(&ns->rtcp, &due_rtcp) &&
-            (!timed || due_rtcp < due)) {
-            due = due_rtcp;
-            timed = true;
-        }
-        if (timed) {
-            set_timeout(&timeout, due);
-            tp = &timeout;
-        }
-        int n = ppoll(fds, (nfds_t)(n_tcp + n_rtp + n_rtcp), tp, unblocked);
-        if (n < 0 && errno != EINTR) {
-            fprintf(stderr, "netsim: poll: %s\n", strerror(errno));
-            return NETSIM_EXIT_RUNTIME;
-        }
-        if (n < 0)
-            continue;
-        /* TCP first: a SETUP reply read in this wake-up retargets the media
-         * before the datagrams read in it are sent. */
-        if (ns->have_tcp)
-            tcp_relay_service(&ns->tcp, fds, n > 0 ? n_tcp : 0);
-        if (udp_relay_service(&ns->rtp, fds + n_tcp, n > 0 ? n_rtp : 0, monotonic_ns) < 0 ||
-            (ns->have_rtcp && udp_relay_service(&ns->rtcp, fds + n_tcp + n_rtp, n > 0 ? n_rtcp : 0,
-                                                monotonic_ns) < 0)) {
-            fprintf(stderr, "netsim: socket: %s\n", strerror(errno));
-            return NETSIM_EXIT_RUNTIME;
-        }
+    struct relay_engine *e = self;
+    struct netsim *ns = e->ns;
+    e->n_tcp = ns->have_tcp ? tcp_relay_pollfds(&ns->tcp, fds, TCP_RELAY_MAX_FDS) : 0;
+    e->n_rtp = udp_relay_pollfds(&ns->rtp, fds + e->n_tcp, 2);
+    e->n_rtcp = ns->have_rtcp ? udp_relay_pollfds(&ns->rtcp, fds + e->n_tcp + e->n_rtp, 2) : 0;
+    int64_t due;
+    if (udp_relay_next_due(&ns->rtp, &due) && due < *deadline_ns)
+        *deadline_ns = due;
+    if (ns->have_rtcp && udp_relay_next_due(&ns->rtcp, &due) && due < *deadline_ns)
+        *deadline_ns = due;
+    return e->n_tcp + e->n_rtp + e->n_rtcp;
+}
+
+static void relays_dispatch(void *self, int64_t now_ns, const struct pollfd *fds, int count)
+{
+    struct relay_engine *e = self;
+    struct netsim *ns = e->ns;
+    /* TCP first: a SETUP reply read in this wake-up retargets the media
+     * before the datagrams read in it are sent. The UDP relays read the
+     * clock per datagram, so each one's fate is timed as it arrived. */
+    if (ns->have_tcp)
+        tcp_relay_service(&ns->tcp, fds, e->n_tcp);
+    if (udp_relay_service(&ns->rtp, fds + e->n_tcp, e->n_rtp, clock_now_ns) < 0 ||
+        (ns->have_rtcp &&
+         udp_relay_service(&ns->rtcp, fds + e->n_tcp + e->n_rtp, e->n_rtcp, clock_now_ns) < 0)) {
+        fprintf(stderr, "netsim: socket: %s\n", strerror(errno));
+        e->status = NETSIM_EXIT_RUNTIME;
+        e->done = true;
     }
-    return 0;
+}
+
+static void relays_stop(void *self, int64_t now_ns)
+{
+    ((struct relay_engine *)self)->done = true; /* what is still queued counts as pending */
+}
+
+static bool relays_finished(const void *self, int *exit_status)
+{
+    const struct relay_engine *e = self;
+    *exit_status = e->status;
+    return e->done;
+}
+
+static int run(struct netsim *ns)
+{
+    struct relay_engine e = {.ns = ns};
+    loop_engine engine = {&e, relays_prepare, relays_dispatch, relays_stop, relays_finished};
+    return loop_run(&engine, 1, &stop_signal);
 }
 
 int main(int argc, char **argv)
@@ -645,11 +646,7 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
 
-    sigset_t unblocked;
-    if (install_signals(&unblocked) < 0) {
-        perror("netsim: signals");
-        return NETSIM_EXIT_RUNTIME;
-    }
+    install_signals();
     if (open_drop_logs(&o) < 0) {
         close_drop_logs(&o);
         return NETSIM_EXIT_USAGE;
@@ -679,7 +676,7 @@ int main(int argc, char **argv)
                     ns.have_rtcp ? ns.rtcp.to_name : "");
     }
 
-    rc = run(&ns, &unblocked);
+    rc = run(&ns);
     close_relays(&ns);
     if (close_drop_logs(&o) < 0) {
         fprintf(stderr, "netsim: %s: write failed\n", o.log_drops);

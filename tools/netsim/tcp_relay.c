@@ -3,7 +3,6 @@
 #include "tools/netsim/tcp_relay.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -11,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/bind.h"
+#include "net/tcp.h"
 #include "tools/netsim/rtsp_rewrite.h"
 
 /* Bytes read from one side and not yet written to the other beyond which
@@ -53,11 +54,11 @@ struct tcp_conn {
     struct tcp_half half[SIDES]; /* indexed by source side */
     /* The receiver's stream as RTSP. */
     rtsp_parser parser;
-    struct bytebuf msg;          /* raw bytes of the message being parsed */
-    size_t skip;                 /* interleaved payload bytes still to pass */
-    bool transparent;            /* stopped parsing: bytes go straight through */
-    char local_host[NI_MAXHOST]; /* netsim's address as this client reached it */
-    char client_name[NETSIM_ADDR_NAME_MAX];
+    struct bytebuf msg;                /* raw bytes of the message being parsed */
+    size_t skip;                       /* interleaved payload bytes still to pass */
+    bool transparent;                  /* stopped parsing: bytes go straight through */
+    char local_host[INET6_ADDRSTRLEN]; /* netsim's address as this client reached it */
+    char client_name[NET_ADDR_STR_MAX];
 };
 
 static int buf_append(struct bytebuf *b, const void *p, size_t n)
@@ -111,25 +112,16 @@ static void set_reset_on_close(int fd)
     (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 }
 
-/* The numeric local address of an accepted socket, as the client dialled it:
- * an IPv4 client of the IPv6 wildcard shows as ::ffff:a.b.c.d, written a.b.c.d
- * so that it can go into source=. */
+/* The numeric local address of an accepted socket, as the client dialled it
+ * (an IPv4 client of the IPv6 wildcard written a.b.c.d, not ::ffff:a.b.c.d,
+ * so that it can go into source=); "" when unknown. */
 static void local_host(int fd, char *buf, size_t size)
 {
     struct sockaddr_storage local;
     socklen_t len = sizeof local;
     buf[0] = '\0';
-    if (getsockname(fd, (struct sockaddr *)&local, &len) < 0 ||
-        getnameinfo((struct sockaddr *)&local, len, buf, (socklen_t)size, NULL, 0,
-                    NI_NUMERICHOST) != 0) {
-        buf[0] = '\0';
-        return;
-    }
-    char *scope = strchr(buf, '%'); /* fe80::1%eth0: the zone means nothing to the peer */
-    if (scope)
-        *scope = '\0';
-    if (strncmp(buf, "::ffff:", 7) == 0 && strchr(buf + 7, '.'))
-        memmove(buf, buf + 7, strlen(buf + 7) + 1);
+    if (getsockname(fd, (struct sockaddr *)&local, &len) == 0)
+        net_host_str((const struct sockaddr *)&local, buf, size);
 }
 
 int tcp_relay_open(struct tcp_relay *r, const struct tcp_relay_config *cfg, char *err,
@@ -144,17 +136,12 @@ int tcp_relay_open(struct tcp_relay *r, const struct tcp_relay_config *cfg, char
     r->on_setup = cfg->on_setup;
     r->user = cfg->user;
     r->verbose = cfg->verbose;
-    int rc = 0;
-    r->listen_fd = netsim_listen_socket(&cfg->listen, SOCK_STREAM, &rc, err, errlen);
+    net_bound bound;
+    r->listen_fd = net_bind(&cfg->listen, SOCK_STREAM, &bound, err, errlen);
     if (r->listen_fd < 0)
-        return rc;
-
-    struct sockaddr_storage local;
-    socklen_t local_len = sizeof local;
-    if (getsockname(r->listen_fd, (struct sockaddr *)&local, &local_len) == 0)
-        netsim_addr_format((struct sockaddr *)&local, local_len, r->listen_name,
-                           sizeof r->listen_name);
-    netsim_addr_format((struct sockaddr *)&r->to, r->to_len, r->to_name, sizeof r->to_name);
+        return netsim_exit_for_bind(bound.failure);
+    net_addr_str((const struct sockaddr *)&bound.addr, r->listen_name, sizeof r->listen_name);
+    net_addr_str((const struct sockaddr *)&r->to, r->to_name, sizeof r->to_name);
     return 0;
 }
 
@@ -451,8 +438,7 @@ static void open_conn(struct tcp_relay *r, int i, int fd, const struct sockaddr_
     c->slot[SIDE_CLIENT] = c->slot[SIDE_SERVER] = -1;
     rtsp_parser_reset(&c->parser);
     local_host(fd, c->local_host, sizeof c->local_host);
-    netsim_addr_format((const struct sockaddr *)peer, peer_len, c->client_name,
-                       sizeof c->client_name);
+    net_addr_str((const struct sockaddr *)peer, c->client_name, sizeof c->client_name);
     conn_log(r, c, "client %s", c->client_name);
     set_nodelay(fd);
 

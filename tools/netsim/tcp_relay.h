@@ -27,9 +27,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "net/addr.h"
 #include "proto/rtsp.h"
-#include "tools/netsim/addr.h"
-#include "tools/netsim/sockets.h"
+#include "tools/netsim/exit_codes.h"
 
 /* Enough for a session plus a second sender (whose 453 refusal must reach
  * it) and a few probes; more wait in the listen backlog. */
@@ -52,7 +52,7 @@ struct tcp_relay_stats {
 typedef void (*tcp_relay_setup_cb)(void *user, unsigned conn_id, const rtsp_port_range *announced);
 
 struct tcp_relay_config {
-    struct netsim_endpoint listen;     /**< where senders connect */
+    net_endpoint listen;               /**< where senders connect */
     const struct sockaddr_storage *to; /**< the receiver's RTSP address */
     socklen_t to_len;
     uint16_t media_rtp;  /**< netsim's UDP port announced as server_port */
@@ -77,8 +77,8 @@ struct tcp_relay {
     unsigned next_id;
     struct tcp_conn *conn[TCP_RELAY_MAX_CONNS];
     struct tcp_relay_stats stats;
-    char listen_name[NETSIM_ADDR_NAME_MAX];
-    char to_name[NETSIM_ADDR_NAME_MAX];
+    char listen_name[NET_ADDR_STR_MAX];
+    char to_name[NET_ADDR_STR_MAX];
 };
 
 /** Binds and listens. Returns 0, or an exit code (NETSIM_EXIT_*) with the

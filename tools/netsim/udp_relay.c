@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <math.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "net/bind.h"
+#include "net/udp.h"
 
 /* Datagrams read per socket per wake-up: enough to drain a burst cheaply,
  * few enough that one busy direction cannot starve the other or the timers. */
@@ -45,34 +47,22 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
     return false;
 }
 
-static int open_upstream(struct udp_relay *r, const struct netsim_endpoint *ep, char *err,
-                         size_t errlen)
+/* A socket towards the first address of EP that the kernel can open one
+ * for (a name may give ::1 first on a machine without IPv6). */
+static int open_upstream(struct udp_relay *r, const net_endpoint *ep, char *err, size_t errlen)
 {
-    /* No AI_ADDRCONFIG: glibc ignores loopback when applying it, which would
-     * make "[::1]:PORT" unresolvable on hosts with IPv6 only on lo. */
-    struct addrinfo hints = {
-        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *list;
-    int rc = getaddrinfo(ep->host, ep->port, &hints, &list);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot resolve '%s': %s", ep->host, gai_strerror(rc));
+    net_addr_list list;
+    if (net_resolve_all(ep, SOCK_DGRAM, false, &list, err, errlen) != 0)
         return NETSIM_EXIT_USAGE;
-    }
-    int saved = EAFNOSUPPORT;
-    for (struct addrinfo *ai = list; ai && r->upstream_fd < 0; ai = ai->ai_next) {
-        r->upstream_fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (r->upstream_fd < 0) {
-            saved = errno;
-            continue;
+    for (int i = 0; i < list.count && r->upstream_fd < 0; i++) {
+        r->upstream_fd = udp_open_for((const struct sockaddr *)&list.addr[i], err, errlen);
+        if (r->upstream_fd >= 0) {
+            r->to = list.addr[i];
+            r->to_len = list.len[i];
         }
-        memcpy(&r->to, ai->ai_addr, ai->ai_addrlen);
-        r->to_len = ai->ai_addrlen;
     }
-    freeaddrinfo(list);
-    if (r->upstream_fd < 0) {
-        snprintf(err, errlen, "cannot open a socket towards '%s': %s", ep->host, strerror(saved));
-        return NETSIM_EXIT_RUNTIME;
-    }
+    if (r->upstream_fd < 0)
+        return NETSIM_EXIT_RUNTIME; /* err: "cannot create UDP socket: ..." */
     return 0;
 }
 
@@ -97,14 +87,11 @@ int udp_relay_open(struct udp_relay *r, const struct udp_relay_config *cfg, int6
     /* Resolve the destination first: a typo there is the likelier mistake,
      * and it should not leave a port bound meanwhile. */
     int rc = open_upstream(r, &cfg->to, err, errlen);
+    net_bound bound;
     if (rc == 0) {
-        r->listen_fd = netsim_listen_socket(&cfg->listen, SOCK_DGRAM, &rc, err, errlen);
-        if (r->listen_fd >= 0)
-            rc = 0;
-    }
-    if (rc == 0 && netsim_set_nonblocking(r->upstream_fd) < 0) {
-        snprintf(err, errlen, "fcntl: %s", strerror(errno));
-        rc = NETSIM_EXIT_RUNTIME;
+        r->listen_fd = net_bind(&cfg->listen, SOCK_DGRAM, &bound, err, errlen);
+        if (r->listen_fd < 0)
+            rc = netsim_exit_for_bind(bound.failure);
     }
     if (rc != 0) {
         udp_relay_close(r);
@@ -113,20 +100,16 @@ int udp_relay_open(struct udp_relay *r, const struct udp_relay_config *cfg, int6
     enlarge_buffers(r->listen_fd);
     enlarge_buffers(r->upstream_fd);
 
-    struct sockaddr_storage local;
-    socklen_t local_len = sizeof local;
-    if (getsockname(r->listen_fd, (struct sockaddr *)&local, &local_len) == 0)
-        netsim_addr_format((struct sockaddr *)&local, local_len, r->listen_name,
-                           sizeof r->listen_name);
-    r->listen_port = netsim_local_port(r->listen_fd);
-    netsim_addr_format((struct sockaddr *)&r->to, r->to_len, r->to_name, sizeof r->to_name);
+    net_addr_str((const struct sockaddr *)&bound.addr, r->listen_name, sizeof r->listen_name);
+    r->listen_port = (uint16_t)net_addr_port((const struct sockaddr *)&bound.addr);
+    net_addr_str((const struct sockaddr *)&r->to, r->to_name, sizeof r->to_name);
     return 0;
 }
 
 void udp_relay_set_to_port(struct udp_relay *r, uint16_t port)
 {
-    netsim_set_port(&r->to, port);
-    netsim_addr_format((struct sockaddr *)&r->to, r->to_len, r->to_name, sizeof r->to_name);
+    net_addr_set_port(&r->to, port);
+    net_addr_str((const struct sockaddr *)&r->to, r->to_name, sizeof r->to_name);
 }
 
 int udp_relay_pollfds(const struct udp_relay *r, struct pollfd *fds, int max)
@@ -178,8 +161,8 @@ static void note_client(struct udp_relay *r, const struct sockaddr_storage *src,
     if (r->client_len && same_address(&r->client, src))
         return;
     if (r->verbose) {
-        char name[NETSIM_ADDR_NAME_MAX];
-        netsim_addr_format((const struct sockaddr *)src, len, name, sizeof name);
+        char name[NET_ADDR_STR_MAX];
+        net_addr_str((const struct sockaddr *)src, name, sizeof name);
         fprintf(stderr, "netsim: %s client %s\n", r->client_len ? "new" : "first", name);
     }
     memcpy(&r->client, src, len);

@@ -25,10 +25,10 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "tools/netsim/addr.h"
+#include "net/addr.h"
+#include "tools/netsim/exit_codes.h"
 #include "tools/netsim/lossmodel.h"
 #include "tools/netsim/pktqueue.h"
-#include "tools/netsim/sockets.h"
 
 enum relay_dir { RELAY_FORWARD, RELAY_REVERSE, RELAY_DIRS };
 
@@ -42,8 +42,8 @@ struct relay_stats {
 };
 
 struct udp_relay_config {
-    struct netsim_endpoint listen;
-    struct netsim_endpoint to;
+    net_endpoint listen; /**< port 0: the kernel picks one */
+    net_endpoint to;
     struct lossmodel_config model[RELAY_DIRS];
     FILE *drop_log[RELAY_DIRS]; /**< NULL: no log; not closed by the relay */
     bool verbose;               /**< report a change of client on stderr */
@@ -63,8 +63,8 @@ struct udp_relay {
     int64_t t0_ns; /* clock origin, so model times stay small doubles */
     bool verbose;
     uint16_t listen_port; /* as bound (--listen 0 lets the kernel pick) */
-    char listen_name[NETSIM_ADDR_NAME_MAX];
-    char to_name[NETSIM_ADDR_NAME_MAX];
+    char listen_name[NET_ADDR_STR_MAX];
+    char to_name[NET_ADDR_STR_MAX];
 };
 
 /** Resolves, binds and sets up the models; now_ns is the caller's monotonic

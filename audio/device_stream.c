@@ -1,4 +1,5 @@
-/* PortAudio streams exchanging audio through lock-free rings; see device.h.
+/* PortAudio streams exchanging audio through lock-free rings; see
+ * device_stream.h.
  *
  * Real-time rules for the two callbacks below (capture_cb, playback_cb): they
  * touch only the ring, memset/memcpy and this stream's atomic counters. Each
@@ -6,22 +7,19 @@
  * relaxed load and store rather than an atomic read-modify-write: no locked
  * instruction on the audio thread, and readers on other threads still see
  * whole values. */
-#define _GNU_SOURCE /* RTLD_DEFAULT */
-#include "audio/device.h"
+#include "audio/device_stream.h"
 
-#include <ctype.h>
-#include <dlfcn.h>
-#include <errno.h>
 #include <math.h>
 #include <portaudio.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "audio/device_internal.h"
+#include "audio/device_list.h"
+#include "audio/device_pa.h"
 #include "audio/ring.h"
+#include "net/clock.h"
 
 #if ATOMIC_LLONG_LOCK_FREE != 2
 #error "the callback counters need always-lock-free 64-bit atomics"
@@ -53,328 +51,6 @@ struct device_stream {
     counter input_underflow, input_overflow, output_underflow, output_overflow;
 };
 
-/* ---- PortAudio's lifetime ---- */
-
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool g_ready; /* Pa_Initialize succeeded and Pa_Terminate has not run */
-
-static void set_err(char *err, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t size, const char *fmt, ...)
-{
-    if (err == NULL || size == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-}
-
-static const char *pa_reason(PaError e)
-{
-    if (e == paUnanticipatedHostError) {
-        const PaHostErrorInfo *h = Pa_GetLastHostErrorInfo();
-        if (h != NULL && h->errorText != NULL && h->errorText[0] != '\0')
-            return h->errorText;
-    }
-    return Pa_GetErrorText(e);
-}
-
-typedef void (*alsa_error_fn)(const char *file, int line, const char *function, int err,
-                              const char *fmt, ...);
-
-static void alsa_quiet(const char *file, int line, const char *function, int err, const char *fmt,
-                       ...)
-{
-}
-
-static void jack_quiet(const char *msg) {}
-
-/* PortAudio probes every ALSA PCM and tries to reach a JACK server when it
- * starts, and both libraries print each failure to stderr ("ALSA lib
- * pcm.c:2666: Unknown PCM dmix", "Cannot connect to server socket"): dozens of
- * lines that bury our one-line reason. Hand them handlers that print nothing.
- * The libraries are already loaded (libportaudio links them), so their setters
- * are looked up rather than linked, which keeps them optional. PortAudio
- * installs its own JACK error handler once connected; that one records the
- * text for Pa_GetLastHostErrorInfo(). AL_AUDIO_DEBUG=1 keeps the chatter. */
-static void quiet_library_chatter(void)
-{
-    const char *debug = getenv("AL_AUDIO_DEBUG");
-    if (debug != NULL && debug[0] != '\0' && strcmp(debug, "0") != 0)
-        return;
-    int (*alsa_set)(alsa_error_fn) = NULL;
-    void (*jack_set)(void (*)(const char *)) = NULL;
-    /* POSIX's way to turn dlsym's void * into a function pointer */
-    *(void **)&alsa_set = dlsym(RTLD_DEFAULT, "snd_lib_error_set_handler");
-    if (alsa_set != NULL)
-        alsa_set(alsa_quiet);
-    *(void **)&jack_set = dlsym(RTLD_DEFAULT, "jack_set_error_function");
-    if (jack_set != NULL)
-        jack_set(jack_quiet);
-    *(void **)&jack_set = dlsym(RTLD_DEFAULT, "jack_set_info_function");
-    if (jack_set != NULL)
-        jack_set(jack_quiet);
-}
-
-static int pa_acquire(char *err, size_t err_size)
-{
-    int rc = 0;
-    pthread_mutex_lock(&g_lock);
-    if (!g_ready) {
-        quiet_library_chatter();
-        PaError e = Pa_Initialize();
-        if (e == paNoError) {
-            g_ready = true;
-        } else {
-            set_err(err, err_size, "cannot start PortAudio: %s", pa_reason(e));
-            rc = -1;
-        }
-    }
-    pthread_mutex_unlock(&g_lock);
-    return rc;
-}
-
-void device_terminate(void)
-{
-    pthread_mutex_lock(&g_lock);
-    if (g_ready)
-        Pa_Terminate();
-    g_ready = false;
-    pthread_mutex_unlock(&g_lock);
-}
-
-const char *device_jack_client_name(void)
-{
-    /* PaJack_GetClientName exists only in PortAudio builds with JACK
-     * (Debian's has it): looked up, so other builds still link. */
-    PaError (*get_name)(const char **) = NULL;
-    *(void **)&get_name = dlsym(RTLD_DEFAULT, "PaJack_GetClientName");
-    const char *name = NULL;
-    pthread_mutex_lock(&g_lock);
-    if (get_name == NULL || !g_ready || Pa_HostApiTypeIdToHostApiIndex(paJACK) < 0 ||
-        get_name(&name) != paNoError)
-        name = NULL;
-    pthread_mutex_unlock(&g_lock);
-    return name;
-}
-
-/* ---- listing and finding ---- */
-
-static const char *api_name(const PaDeviceInfo *d)
-{
-    const PaHostApiInfo *h = Pa_GetHostApiInfo(d->hostApi);
-    return h != NULL ? h->name : "?";
-}
-
-static int channels_of(const PaDeviceInfo *d, bool input)
-{
-    return input ? d->maxInputChannels : d->maxOutputChannels;
-}
-
-static const char *dir_word(bool input)
-{
-    return input ? "input" : "output";
-}
-
-/* PortAudio's device count (initialising it first), or -1 with a reason. */
-static int count_devices(char *err, size_t err_size)
-{
-    if (pa_acquire(err, err_size) != 0)
-        return -1;
-    int n = Pa_GetDeviceCount();
-    if (n < 0)
-        set_err(err, err_size, "cannot list audio devices: %s", pa_reason(n));
-    return n < 0 ? -1 : n;
-}
-
-int device_list(FILE *out, char *err, size_t err_size)
-{
-    int n = count_devices(err, err_size);
-    if (n < 0)
-        return -1;
-    if (n == 0) {
-        fprintf(out, "no audio devices (is an audio server running?)\n");
-        return 0;
-    }
-    PaDeviceIndex def_in = Pa_GetDefaultInputDevice(), def_out = Pa_GetDefaultOutputDevice();
-    for (int i = 0; i < n; i++) {
-        const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
-        if (d == NULL)
-            continue;
-        fprintf(
-            out, "%3d  %s: '%s'  in %d, out %d, %.0f Hz, latency in %.1f-%.1f ms, out %.1f-%.1f ms",
-            i, api_name(d), d->name, d->maxInputChannels, d->maxOutputChannels,
-            d->defaultSampleRate, d->defaultLowInputLatency * 1e3, d->defaultHighInputLatency * 1e3,
-            d->defaultLowOutputLatency * 1e3, d->defaultHighOutputLatency * 1e3);
-        if (i == def_in && i == def_out)
-            fprintf(out, "  (default input and output)");
-        else if (i == def_in)
-            fprintf(out, "  (default input)");
-        else if (i == def_out)
-            fprintf(out, "  (default output)");
-        fputc('\n', out);
-    }
-    return n;
-}
-
-/* Case-insensitive "does HAY contain NEEDLE" (strcasestr is a GNU extension). */
-static bool contains_nocase(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (; *hay != '\0'; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] != '\0' &&
-               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n)
-            return true;
-    }
-    return n == 0;
-}
-
-static bool equal_nocase(const char *a, const char *b)
-{
-    for (; *a != '\0' && *b != '\0'; a++, b++) {
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return false;
-    }
-    return *a == *b;
-}
-
-/* Appends " 3 'name' [API]," style entries for every device with channels in
- * that direction (and matching API/NAME filters when given) to BUF. */
-static void append_candidates(char *buf, size_t size, bool input, const char *api_part,
-                              const char *name_part)
-{
-    size_t len = strlen(buf);
-    int shown = 0;
-    for (int i = 0, n = Pa_GetDeviceCount(); i < n && len + 1 < size; i++) {
-        const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
-        if (d == NULL || channels_of(d, input) == 0)
-            continue;
-        if (api_part != NULL && !contains_nocase(api_name(d), api_part))
-            continue;
-        if (name_part != NULL && !contains_nocase(d->name, name_part))
-            continue;
-        int w = snprintf(buf + len, size - len, "%s%d '%s' [%s]", shown ? ", " : "", i, d->name,
-                         api_name(d));
-        if (w < 0)
-            break;
-        len += (size_t)w;
-        shown++;
-    }
-    if (shown == 0 && len + 1 < size)
-        snprintf(buf + len, size - len, "none");
-}
-
-/* Looks for devices whose name contains NAME_PART (and whose host API's name
- * contains API_PART unless NULL). Returns the index, -1 when none matches,
- * -2 when several match and none exactly. */
-static int match_name(const char *api_part, const char *name_part, bool input)
-{
-    int found = -1, count = 0;
-    for (int i = 0, n = Pa_GetDeviceCount(); i < n; i++) {
-        const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
-        if (d == NULL || channels_of(d, input) == 0)
-            continue;
-        if (api_part != NULL && !contains_nocase(api_name(d), api_part))
-            continue;
-        if (equal_nocase(d->name, name_part))
-            return i;
-        if (contains_nocase(d->name, name_part)) {
-            if (count++ == 0)
-                found = i;
-        }
-    }
-    return count > 1 ? -2 : found;
-}
-
-static bool all_digits(const char *s)
-{
-    if (*s == '\0')
-        return false;
-    for (; *s != '\0'; s++) {
-        if (!isdigit((unsigned char)*s))
-            return false;
-    }
-    return true;
-}
-
-int device_find(const char *spec, bool input, char *err, size_t err_size)
-{
-    int n = count_devices(err, err_size);
-    if (n < 0)
-        return -1;
-    if (n == 0) {
-        set_err(err, err_size, "no audio devices (is an audio server running?)");
-        return -1;
-    }
-    char list[768] = "";
-
-    if (spec == NULL || spec[0] == '\0' || equal_nocase(spec, "default")) {
-        PaDeviceIndex i = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
-        if (i != paNoDevice)
-            return i;
-        append_candidates(list, sizeof list, input, NULL, NULL);
-        set_err(err, err_size, "no default %s device (%s devices: %s)", dir_word(input),
-                dir_word(input), list);
-        return -1;
-    }
-
-    if (all_digits(spec)) {
-        errno = 0;
-        long i = strtol(spec, NULL, 10);
-        if (errno == ERANGE || i >= n) {
-            set_err(err, err_size, "no audio device %s (there are %d: 0..%d)", spec, n, n - 1);
-            return -1;
-        }
-        const PaDeviceInfo *d = Pa_GetDeviceInfo((PaDeviceIndex)i);
-        if (channels_of(d, input) == 0) {
-            set_err(err, err_size, "device %ld '%s' has no %s channels", i, d->name,
-                    dir_word(input));
-            return -1;
-        }
-        return (int)i;
-    }
-
-    int i = match_name(NULL, spec, input);
-    if (i >= 0)
-        return i;
-    const char *colon = strchr(spec, ':');
-    char api_part[128] = "";
-    const char *name_part = spec;
-    if (i == -1 && colon != NULL && (size_t)(colon - spec) < sizeof api_part) {
-        memcpy(api_part, spec, (size_t)(colon - spec));
-        api_part[colon - spec] = '\0';
-        name_part = colon + 1;
-        i = match_name(api_part, name_part, input);
-        if (i >= 0)
-            return i;
-    }
-    if (i == -2) {
-        append_candidates(list, sizeof list, input, api_part[0] ? api_part : NULL, name_part);
-        set_err(err, err_size,
-                "'%s' matches several %s devices (%s): give the index or more of the name", spec,
-                dir_word(input), list);
-        return -1;
-    }
-    /* Say so when the name exists but only for the other direction. */
-    for (int k = 0; k < n; k++) {
-        const PaDeviceInfo *d = Pa_GetDeviceInfo(k);
-        if (d != NULL && contains_nocase(d->name, spec) && channels_of(d, input) == 0) {
-            set_err(err, err_size, "device %d '%s' has no %s channels", k, d->name,
-                    dir_word(input));
-            return -1;
-        }
-    }
-    append_candidates(list, sizeof list, input, NULL, NULL);
-    set_err(err, err_size, "no %s device matches '%s' (%s devices: %s)", dir_word(input), spec,
-            dir_word(input), list);
-    return -1;
-}
-
 /* ---- the callbacks: no locks, no allocation, no logging, no system calls ---- */
 
 static inline void bump(counter *c, uint64_t n)
@@ -400,16 +76,15 @@ static inline void count_callback(device_stream *s, unsigned long frames,
         bump(&s->output_overflow, 1);
 }
 
-/* Opens the callback's timing section: the time it began (clock_gettime on
- * CLOCK_MONOTONIC is served by the vDSO on Linux: no system call). */
+/* Opens the callback's timing section: the time it began, on the clock the
+ * rest of the program reads (clock_now_ns: clock_gettime on CLOCK_MONOTONIC,
+ * which the vDSO serves on Linux: no system call). */
 static inline void timing_begin(device_stream *s, unsigned long frames)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = clock_now_ns();
     atomic_fetch_add_explicit(&s->timing_seq, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release); /* odd before the data */
-    atomic_store_explicit(&s->last_callback_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
-                          memory_order_relaxed);
+    atomic_store_explicit(&s->last_callback_ns, now, memory_order_relaxed);
     atomic_store_explicit(&s->last_block, frames, memory_order_relaxed);
 }
 
@@ -470,36 +145,36 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 device_stream *device_open(device_dir dir, const device_params *p, char *err, size_t err_size)
 {
     if (p == NULL || (dir != DEVICE_INPUT && dir != DEVICE_OUTPUT)) {
-        set_err(err, err_size, "device_open: bad arguments");
+        device_set_err(err, err_size, "device_open: bad arguments");
         return NULL;
     }
     if (p->channels < 1 || p->channels > 2) {
-        set_err(err, err_size, "%d channels: 1 or 2 are supported", p->channels);
+        device_set_err(err, err_size, "%d channels: 1 or 2 are supported", p->channels);
         return NULL;
     }
     if (p->rate < 0 || p->rate > 384000 || p->latency_s < 0 || p->latency_s > 10) {
-        set_err(err, err_size, "device_open: rate or latency out of range");
+        device_set_err(err, err_size, "device_open: rate or latency out of range");
         return NULL;
     }
-    if (pa_acquire(err, err_size) != 0)
+    if (device_pa_acquire(err, err_size) != 0)
         return NULL;
     bool input = dir == DEVICE_INPUT;
     int count = Pa_GetDeviceCount();
     if (p->device < 0 || p->device >= count) {
-        set_err(err, err_size, "no audio device %d (there are %d)", p->device,
-                count < 0 ? 0 : count);
+        device_set_err(err, err_size, "no audio device %d (there are %d)", p->device,
+                       count < 0 ? 0 : count);
         return NULL;
     }
     const PaDeviceInfo *d = Pa_GetDeviceInfo(p->device);
-    int max_ch = channels_of(d, input);
+    int max_ch = device_channels_of(d, input);
     if (max_ch == 0) {
-        set_err(err, err_size, "device %d '%s' has no %s channels", p->device, d->name,
-                dir_word(input));
+        device_set_err(err, err_size, "device %d '%s' has no %s channels", p->device, d->name,
+                       device_dir_word(input));
         return NULL;
     }
     if (max_ch < p->channels) {
-        set_err(err, err_size, "device %d '%s' has %d %s channel, not %d", p->device, d->name,
-                max_ch, dir_word(input), p->channels);
+        device_set_err(err, err_size, "device %d '%s' has %d %s channel, not %d", p->device,
+                       d->name, max_ch, device_dir_word(input), p->channels);
         return NULL;
     }
 
@@ -520,19 +195,21 @@ device_stream *device_open(device_dir dir, const device_params *p, char *err, si
         e = Pa_IsFormatSupported(in_sp, out_sp, rate);
     }
     if (e == paInvalidSampleRate) {
-        set_err(err, err_size, "device %d '%s' cannot run at %d Hz (its default rate is %.0f Hz)",
-                p->device, d->name, rate, d->defaultSampleRate);
+        device_set_err(err, err_size,
+                       "device %d '%s' cannot run at %d Hz (its default rate is %.0f Hz)",
+                       p->device, d->name, rate, d->defaultSampleRate);
         return NULL;
     }
     if (e != paFormatIsSupported) {
-        set_err(err, err_size, "device %d '%s' refuses %d-channel float %s at %d Hz: %s", p->device,
-                d->name, p->channels, dir_word(input), rate, pa_reason(e));
+        device_set_err(err, err_size, "device %d '%s' refuses %d-channel float %s at %d Hz: %s",
+                       p->device, d->name, p->channels, device_dir_word(input), rate,
+                       device_pa_reason(e));
         return NULL;
     }
 
     device_stream *s = calloc(1, sizeof *s);
     if (s == NULL) {
-        set_err(err, err_size, "out of memory");
+        device_set_err(err, err_size, "out of memory");
         return NULL;
     }
     size_t ring_frames =
@@ -542,7 +219,7 @@ device_stream *device_open(device_dir dir, const device_params *p, char *err, si
         ring_frames = 2 * (size_t)p->block;
     s->ring = ring_create(ring_frames, p->channels);
     if (s->ring == NULL) {
-        set_err(err, err_size, "cannot make a ring of %zu frames", ring_frames);
+        device_set_err(err, err_size, "cannot make a ring of %zu frames", ring_frames);
         free(s);
         return NULL;
     }
@@ -554,12 +231,15 @@ device_stream *device_open(device_dir dir, const device_params *p, char *err, si
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         atomic_init(all[k], 0);
 
+    sigset_t saved;
+    device_block_signals(&saved); /* some host APIs start the stream's thread here */
     e = Pa_OpenStream(&s->pa, in_sp, out_sp, rate,
                       p->block > 0 ? p->block : paFramesPerBufferUnspecified, paNoFlag,
                       input ? capture_cb : playback_cb, s);
+    device_restore_signals(&saved);
     if (e != paNoError) {
-        set_err(err, err_size, "cannot open %s device %d '%s': %s", dir_word(input), p->device,
-                d->name, pa_reason(e));
+        device_set_err(err, err_size, "cannot open %s device %d '%s': %s", device_dir_word(input),
+                       p->device, d->name, device_pa_reason(e));
         ring_destroy(s->ring);
         free(s);
         return NULL;
@@ -570,7 +250,7 @@ device_stream *device_open(device_dir dir, const device_params *p, char *err, si
         .dir = dir,
         .device = p->device,
         .name = d->name,
-        .host_api = api_name(d),
+        .host_api = device_api_name(d),
         .jack = h != NULL && h->type == paJACK,
         .channels = p->channels,
         .rate = rate,
@@ -590,10 +270,14 @@ int device_start(device_stream *s, char *err, size_t err_size)
     /* No callback runs while the stream is stopped: safe to reset its state. */
     atomic_store_explicit(&s->eos, false, memory_order_release);
     s->played = false;
+    sigset_t saved;
+    device_block_signals(&saved); /* the callback thread starts here */
     PaError e = Pa_StartStream(s->pa);
+    device_restore_signals(&saved);
     if (e != paNoError) {
-        set_err(err, err_size, "cannot start %s device '%s': %s",
-                dir_word(s->info.dir == DEVICE_INPUT), s->info.name, pa_reason(e));
+        device_set_err(err, err_size, "cannot start %s device '%s': %s",
+                       device_dir_word(s->info.dir == DEVICE_INPUT), s->info.name,
+                       device_pa_reason(e));
         return -1;
     }
     s->running = true;
@@ -635,32 +319,18 @@ size_t device_available(const device_stream *s)
     return s->info.dir == DEVICE_INPUT ? ring_fill(s->ring) : ring_space(s->ring);
 }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_until_ns(int64_t t)
-{
-    struct timespec ts = {.tv_sec = (time_t)(t / 1000000000), .tv_nsec = (long)(t % 1000000000)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
-    }
-}
-
 /* Sleeps until WHAT(s) >= FRAMES; see device_wait. */
 static int wait_for(device_stream *s, size_t (*what)(const device_stream *), size_t frames,
                     int timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ns() + (int64_t)timeout_ms * 1000000;
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : clock_now_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
         size_t have = what(s);
         if (have >= frames)
             return 1;
         if (!s->running || Pa_IsStreamActive(s->pa) != 1)
             return -1;
-        int64_t now = now_ns();
+        int64_t now = clock_now_ns();
         if (now >= deadline)
             return 0;
         /* The device delivers or takes frames at its nominal rate: the
@@ -670,7 +340,8 @@ static int wait_for(device_stream *s, size_t (*what)(const device_stream *), siz
             ns = WAIT_MIN_NS;
         if (ns > WAIT_MAX_NS)
             ns = WAIT_MAX_NS;
-        sleep_until_ns(now + ns < deadline ? now + ns : deadline);
+        /* A signal ends the sleep early: the loop just looks again. */
+        clock_sleep_until(now + ns < deadline ? now + ns : deadline);
     }
 }
 
@@ -775,14 +446,4 @@ device_stream *device_open_started(device_dir dir, const char *spec, int channel
         n += snprintf(name + n, name_size - (size_t)n, "%s%s:%s_%d", ch ? " " : "; jack ports ",
                       client, dir == DEVICE_INPUT ? "in" : "out", ch);
     return s;
-}
-
-int device_list_command(const char *program)
-{
-    char err[256];
-    int rc = device_list(stdout, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "%s: %s\n", program, err);
-    device_terminate();
-    return rc != 0 ? 1 : 0;
 }
