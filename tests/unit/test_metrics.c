@@ -1,4 +1,4 @@
-/* Unit tests for tools/audiocmp/metrics: alignment recovers known lags
+/* Unit tests for analysis/metrics: alignment recovers known lags
  * exactly (speech and noise, both signs, 0, 1 and 12345 samples, polarity
  * inversion, the search limit, 2^22-point transforms), and each measure
  * matches a value known in advance (not one computed the same way), plus
@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "audio/soundfile.h"
-#include "tools/audiocmp/metrics.h"
+#include "analysis/metrics.h"
 
 #ifndef AL_TEST_DATA
 #error "AL_TEST_DATA must name the directory holding the shipped clips"

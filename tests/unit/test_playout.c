@@ -17,7 +17,7 @@
 #include "proto/rtp.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
-#include "tools/netsim/lossmodel.h"
+#include "sim/lossmodel.h"
 
 #define LOOP_PACKETS 100
 #define MS           1000000LL

@@ -13,8 +13,8 @@
 
 #include "audio/soundfile.h"
 #include "common/cli.h"
-#include "tools/audiocmp/metrics.h"
-#include "tools/audiocmp/perceptual.h"
+#include "analysis/metrics.h"
+#include "analysis/perceptual.h"
 
 #ifndef AL_VERSION
 #define AL_VERSION "dev"

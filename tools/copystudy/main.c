@@ -19,7 +19,7 @@
 #include "common/defaults.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
-#include "tools/netsim/lossmodel.h"
+#include "sim/lossmodel.h"
 
 #define MAX_CLIP_SAMPLES (48000L * 600)
 

@@ -17,7 +17,7 @@
 #include "audio/device.h"
 #include "audio/soundfile.h"
 #include "common/cli.h"
-#include "tools/audiocmp/metrics.h"
+#include "analysis/metrics.h"
 
 #ifndef AL_VERSION
 #define AL_VERSION "dev"

@@ -23,8 +23,8 @@
 #include "proto/rtp.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
-#include "tools/audiocmp/metrics.h"
-#include "tools/netsim/lossmodel.h"
+#include "analysis/metrics.h"
+#include "sim/lossmodel.h"
 
 #define MAX_CLIPS    8
 #define LBRR_PERCENT 20 /* the loss the encoder is told of when LBRR is on */

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "tools/netsim/addr.h"
-#include "tools/netsim/lossmodel.h"
+#include "sim/lossmodel.h"
 #include "tools/netsim/tcp_relay.h"
 #include "tools/netsim/udp_relay.h"
 

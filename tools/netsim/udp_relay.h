@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 
 #include "tools/netsim/addr.h"
-#include "tools/netsim/lossmodel.h"
+#include "sim/lossmodel.h"
 #include "tools/netsim/pktqueue.h"
 #include "tools/netsim/sockets.h"
 
