@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "audio/soundfile.h"
 #include "analysis/perceptual.h"
+#include "audio/soundfile.h"
 
 #ifndef AL_TEST_DATA
 #error "AL_TEST_DATA must name the directory holding the shipped clips"

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio/soundfile.h"
-#include "common/cli.h"
 #include "analysis/metrics.h"
 #include "analysis/perceptual.h"
+#include "audio/soundfile.h"
+#include "common/cli.h"
 
 #ifndef AL_VERSION
 #define AL_VERSION "dev"

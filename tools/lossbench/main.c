@@ -17,13 +17,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/metrics.h"
 #include "audio/soundfile.h"
 #include "common/cli.h"
 #include "proto/opus_toc.h"
 #include "proto/rtp.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
-#include "analysis/metrics.h"
 #include "sim/lossmodel.h"
 
 #define MAX_CLIPS    8

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "tools/netsim/addr.h"
 #include "sim/lossmodel.h"
+#include "tools/netsim/addr.h"
 #include "tools/netsim/tcp_relay.h"
 #include "tools/netsim/udp_relay.h"
 

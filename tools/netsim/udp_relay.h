@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "tools/netsim/addr.h"
 #include "sim/lossmodel.h"
+#include "tools/netsim/addr.h"
 #include "tools/netsim/pktqueue.h"
 #include "tools/netsim/sockets.h"
 
