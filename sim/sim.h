@@ -116,6 +116,7 @@ typedef struct sim_config {
     const int *order;         /**< NULL, or per slot the packet sent, -1 for none: a
                                    script of reordering and duplicates; not owned */
     int64_t start_ns;         /**< send time of slot 0 */
+    int slot_samples;         /**< 48 kHz samples between slots; 0 = the stream's frame */
     double sender_clock_ppm;  /**< the sender's clock runs this much fast (+) or slow */
     sim_fate_fn fate;         /**< NULL: every packet arrives as sent */
     void *fate_user;
