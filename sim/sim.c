@@ -303,7 +303,7 @@ int sim_run(const sim_config *cfg, sim_result *res, char *err, size_t err_size)
     if (!r.rx)
         return -1;
     if (cfg->announce_start)
-        rx_stream_set_start(r.rx, cfg->stream->first_sequence, cfg->stream->first_timestamp);
+        rx_stream_set_start(r.rx, cfg->announced_sequence, cfg->announced_timestamp);
     const int slot_samples = cfg->slot_samples > 0 ? cfg->slot_samples : cfg->stream->frame_samples;
     const double slot_ns =
         (double)slot_samples * 1e9 / AL_RATE / (1.0 + cfg->sender_clock_ppm * 1e-6);

@@ -120,17 +120,19 @@ typedef struct sim_config {
     double sender_clock_ppm;  /**< the sender's clock runs this much fast (+) or slow */
     sim_fate_fn fate;         /**< NULL: every packet arrives as sent */
     void *fate_user;
-    bool keep_order;            /**< a delayed packet holds up those behind it (a stalled
-                                     link queues) instead of being overtaken */
-    sim_clock clock;            /**< when frames are pulled */
-    uint64_t tail_slots;        /**< the clock runs on this many slots after the last */
-    bool tail_until_idle;       /**< ... but stops once nothing is held */
-    bool drain;                 /**< at the end, every held frame is pulled at once (FORCE),
-                                     as at a stream's end (TEARDOWN) */
-    bool restart_on_new_source; /**< RX_PACKET_NEW_SOURCE: drain, rx_stream_restart and
-                                     hand the packet in again, as the receiver does */
-    bool announce_start;        /**< the control channel announced (RTP-Info) the
-                                     stream's first sequence number and timestamp */
+    bool keep_order;              /**< a delayed packet holds up those behind it (a stalled
+                                       link queues) instead of being overtaken */
+    sim_clock clock;              /**< when frames are pulled */
+    uint64_t tail_slots;          /**< the clock runs on this many slots after the last */
+    bool tail_until_idle;         /**< ... but stops once nothing is held */
+    bool drain;                   /**< at the end, every held frame is pulled at once (FORCE),
+                                       as at a stream's end (TEARDOWN) */
+    bool restart_on_new_source;   /**< RX_PACKET_NEW_SOURCE: drain, rx_stream_restart and
+                                       hand the packet in again, as the receiver does */
+    bool announce_start;          /**< the control channel announced (RTP-Info) where the
+                                       stream starts (rx_stream_set_start): ... */
+    uint16_t announced_sequence;  /**< ... this first sequence number ... */
+    uint32_t announced_timestamp; /**< ... and timestamp (usually the stream's first) */
 
     /* outputs and hooks */
     float *out;             /**< NULL, or OUT_SAMPLES floats (times channels) the frames
