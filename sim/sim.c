@@ -266,6 +266,8 @@ static in_flight *schedule(const sim_config *cfg, double slot_ns, sim_result *re
             res->dropped++;
             continue;
         }
+        if (f.delay_ns < 0)
+            f.delay_ns = 0; /* nothing arrives before it is sent */
         double sent = (double)cfg->start_ns + (double)k * slot_ns;
         int64_t t = (int64_t)(sent + (double)f.delay_ns);
         if (cfg->keep_order && t < last)
