@@ -20,9 +20,9 @@
 
 #include <cmocka.h>
 
-#include "audio/soundfile.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
+#include "sim/clip.h"
 #include "sim/sim.h"
 
 #define MS         1000000LL
@@ -37,21 +37,19 @@
 static sim_stream stream;     /* the clip's packets (encode) */
 static double level_db[CLIP]; /* each source frame's level */
 static double peak_db;        /* the clip's loudest frame */
-static float *speech;
+static sim_clip clip;
+static float *speech; /* its samples */
 
 static int group_setup(void **state)
 {
     (void)state;
     char err[256];
-    soundfile_reader *r =
-        soundfile_reader_open(AL_TEST_DATA "/ljspeech_LJ001-0001_F.flac", 1, err, sizeof err);
-    if (!r)
+    if (sim_clip_init(&clip, (long)FRAME * CLIP) != 0 ||
+        sim_clip_append_file(&clip, AL_TEST_DATA, "ljspeech_LJ001-0001_F.flac", err, sizeof err) !=
+            0 ||
+        clip.len < (long)FRAME * CLIP)
         return -1;
-    speech = calloc((size_t)FRAME * CLIP, sizeof(float));
-    long got = soundfile_reader_read(r, speech, (long)FRAME * CLIP);
-    soundfile_reader_close(r);
-    if (got < (long)FRAME * CLIP)
-        return -1;
+    speech = clip.samples;
     peak_db = -200;
     for (int i = 0; i < CLIP; i++) {
         /* the source of decoded frame i: Opus delays by its 6.5 ms
@@ -69,7 +67,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    free(speech);
+    sim_clip_free(&clip);
     sim_stream_free(&stream);
     return 0;
 }

@@ -17,11 +17,11 @@
 #include <cmocka.h>
 #include <opus.h>
 
-#include "audio/soundfile.h"
 #include "proto/red.h"
 #include "proto/rtp.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
+#include "sim/clip.h"
 #include "sim/sim.h"
 
 #define MAX_PACKETS 1000
@@ -30,29 +30,29 @@
 #define MIN_SEQUENTIAL_EXPECTED 3
 
 static sim_stream stream; /* the packets of the latest encode() */
-static float *speech;
+static sim_clip speech_clip;
+static float *speech; /* what encode() encodes: the speech clip's samples, or others */
 static long speech_len;
 
 static int group_setup(void **state)
 {
     (void)state;
     char err[256];
-    soundfile_reader *r =
-        soundfile_reader_open(AL_TEST_DATA "/ljspeech_LJ001-0001_F.flac", 1, err, sizeof err);
-    if (!r) {
+    if (sim_clip_init(&speech_clip, 48000 * 10) != 0 ||
+        sim_clip_append_file(&speech_clip, AL_TEST_DATA, "ljspeech_LJ001-0001_F.flac", err,
+                             sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    speech = malloc(sizeof(float) * 48000 * 10);
-    speech_len = soundfile_reader_read(r, speech, 48000 * 10);
-    soundfile_reader_close(r);
+    speech = speech_clip.samples;
+    speech_len = speech_clip.len;
     return speech_len > 48000 ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    free(speech);
+    sim_clip_free(&speech_clip);
     sim_stream_free(&stream);
     return 0;
 }
@@ -839,21 +839,19 @@ static void test_long_gap_fades_to_silence(void **state)
     /* music, as in the issue: its concealment murmurs on far louder than
      * speech's */
     char err[256];
-    soundfile_reader *r = soundfile_reader_open(
-        AL_TEST_DATA "/music_brahms_hungarian_dance5_excerpt.flac", 1, err, sizeof err);
-    assert_non_null(r);
-    float *music = malloc(sizeof(float) * 48000 * 10);
-    long music_len = soundfile_reader_read(r, music, 48000 * 10);
-    soundfile_reader_close(r);
-    assert_true(music_len > 48000 * 2);
-    float *saved = speech;
-    long saved_len = speech_len;
-    speech = music;
-    speech_len = music_len;
+    sim_clip music;
+    assert_int_equal(sim_clip_init(&music, 48000 * 10), 0);
+    assert_int_equal(sim_clip_append_file(&music, AL_TEST_DATA,
+                                          "music_brahms_hungarian_dance5_excerpt.flac", err,
+                                          sizeof err),
+                     0);
+    assert_true(music.len > 48000 * 2);
+    speech = music.samples;
+    speech_len = music.len;
     encode_plain(N);
-    speech = saved;
-    speech_len = saved_len;
-    free(music);
+    speech = speech_clip.samples;
+    speech_len = speech_clip.len;
+    sim_clip_free(&music);
     static int lost[GAP];
     for (int i = 0; i < GAP; i++)
         lost[i] = FIRST + i;
