@@ -3,6 +3,7 @@
  * sample at the input's place; over a known loss pattern the frames come
  * back by the means the pattern implies; a seeded run is a function of its
  * seed; delays reorder and the delay trace follows them. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -370,6 +371,39 @@ static void test_bad_config(void **state)
     assert_null(s.packets);
 }
 
+/* clip.h: a synthesised tone where it was asked for, parts recorded, the
+ * last partial frame padded with silence, trimming to whole frames. */
+static void test_clip(void **state)
+{
+    (void)state;
+    sim_clip c;
+    assert_int_equal(sim_clip_init(&c, 1500), 0);
+    sim_clip_append_sine(&c, 1000.0, 0.5, 1000);
+    sim_clip_append_sine(&c, 500.0, 0.25, 1000); /* only 500 fit */
+    assert_int_equal(c.len, 1500);
+    assert_int_equal(c.parts, 2);
+    assert_int_equal(c.part[1].start, 1000);
+    assert_int_equal(c.part[1].len, 500);
+    /* 1 kHz at 48 kHz: a quarter period is 12 samples */
+    assert_true(fabs(c.samples[12] - 0.5) < 1e-6);
+    assert_true(fabs(c.samples[1000 + 24] - 0.25) < 1e-6);
+    assert_int_equal(sim_clip_frames(&c, 960), 2);
+    assert_int_equal(sim_clip_pad_to_frames(&c, 960), 0);
+    assert_int_equal(c.len, 1500); /* padded, not lengthened */
+    for (long i = 1500; i < 1920; i++)
+        assert_true(c.samples[i] == 0.0f);
+    sim_clip_trim_to_frames(&c, 960);
+    assert_int_equal(c.len, 960);
+    assert_int_equal(c.part[0].len, 960);
+    assert_int_equal(c.part[1].start, 960);
+    assert_int_equal(c.part[1].len, 0);
+    char err[256];
+    assert_int_equal(sim_clip_append_file(&c, AL_TEST_DATA, "no-such-clip.flac", err, sizeof err),
+                     -1);
+    assert_true(strlen(err) > 0);
+    sim_clip_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_delay_reorders),
         cmocka_unit_test(test_endless_stream_and_trace),
         cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_clip),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
