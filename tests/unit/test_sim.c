@@ -371,6 +371,39 @@ static void test_bad_config(void **state)
     assert_null(s.packets);
 }
 
+/* The sender's timestamps jump 10 s at packet 150: after probation the
+ * receiver reports a new stream, which the harness restarts on as the
+ * receiver does (restart_on_new_source), or hands back as it was. */
+static void test_restart_on_new_source(void **state)
+{
+    (void)state;
+    sim_stream s = encode(0);
+    for (int k = 150; k < FRAMES; k++) {
+        uint8_t *d = s.packets[k].data;
+        uint32_t ts = ((uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7]) +
+                      10u * 48000u;
+        d[4] = (uint8_t)(ts >> 24);
+        d[5] = (uint8_t)(ts >> 16);
+        d[6] = (uint8_t)(ts >> 8);
+        d[7] = (uint8_t)ts;
+    }
+    sim_config sc;
+    file_run(&sc, &s, NULL);
+    sim_result r;
+    char err[256];
+    assert_int_equal(sim_run(&sc, &r, err, sizeof err), 0);
+    /* handed back, not restarted: the receiver keeps saying so */
+    assert_true(r.by_result[RX_PACKET_NEW_SOURCE] >= 1);
+    assert_int_equal(r.stats.restarts, 0);
+    sc.restart_on_new_source = true;
+    assert_int_equal(sim_run(&sc, &r, err, sizeof err), 0);
+    assert_int_equal(r.by_result[RX_PACKET_NEW_SOURCE], 0);
+    assert_int_equal(r.stats.restarts, 1);
+    /* both streams played: all but the packets on probation (2) */
+    assert_true(r.stats.frames_primary >= FRAMES - 2);
+    sim_stream_free(&s);
+}
+
 /* clip.h: a synthesised tone where it was asked for, parts recorded, the
  * last partial frame padded with silence, trimming to whole frames. */
 static void test_clip(void **state)
@@ -413,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_delay_reorders),
         cmocka_unit_test(test_endless_stream_and_trace),
         cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_restart_on_new_source),
         cmocka_unit_test(test_clip),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
