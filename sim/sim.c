@@ -296,6 +296,10 @@ int sim_run(const sim_config *cfg, sim_result *res, char *err, size_t err_size)
         snprintf(err, err_size, "sim: no stream to send");
         return -1;
     }
+    if (cfg->slots > (uint64_t)(SIZE_MAX / sizeof(in_flight))) {
+        snprintf(err, err_size, "sim: %llu slots", (unsigned long long)cfg->slots);
+        return -1;
+    }
     if (cfg->sender_clock_ppm <= -1e6) {
         snprintf(err, err_size, "sim: sender clock %g ppm", cfg->sender_clock_ppm);
         return -1;
