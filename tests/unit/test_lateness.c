@@ -7,7 +7,8 @@
  *   played at more than +-0.5 %, so no sample discontinuity is added);
  * - a stream whose first packets are lost starts at its first frame, from
  *   the copies a later packet carries or from the start the control
- *   channel announced (RTP-Info). */
+ *   channel announced (RTP-Info).
+ * The runs are the simulated-time harness's (sim/sim.h). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,9 +20,10 @@
 
 #include <cmocka.h>
 
-#include "audio/soundfile.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
+#include "sim/clip.h"
+#include "sim/sim.h"
 
 #define MS         1000000LL
 #define FRAME      960 /* 20 ms */
@@ -32,29 +34,22 @@
 #define MAX_SAMPLE 5760
 #define OPUS_DELAY 312
 
-typedef struct packet {
-    uint8_t data[1200];
-    int len;
-} packet;
-
-static packet packets[CLIP];
+static sim_stream stream;     /* the clip's packets (encode) */
 static double level_db[CLIP]; /* each source frame's level */
 static double peak_db;        /* the clip's loudest frame */
-static float *speech;
+static sim_clip clip;
+static float *speech; /* its samples */
 
 static int group_setup(void **state)
 {
     (void)state;
     char err[256];
-    soundfile_reader *r =
-        soundfile_reader_open(AL_TEST_DATA "/ljspeech_LJ001-0001_F.flac", 1, err, sizeof err);
-    if (!r)
+    if (sim_clip_init(&clip, (long)FRAME * CLIP) != 0 ||
+        sim_clip_append_file(&clip, AL_TEST_DATA, "ljspeech_LJ001-0001_F.flac", err, sizeof err) !=
+            0 ||
+        clip.len < (long)FRAME * CLIP)
         return -1;
-    speech = calloc((size_t)FRAME * CLIP, sizeof(float));
-    long got = soundfile_reader_read(r, speech, (long)FRAME * CLIP);
-    soundfile_reader_close(r);
-    if (got < (long)FRAME * CLIP)
-        return -1;
+    speech = clip.samples;
     peak_db = -200;
     for (int i = 0; i < CLIP; i++) {
         /* the source of decoded frame i: Opus delays by its 6.5 ms
@@ -72,11 +67,14 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    free(speech);
+    sim_clip_free(&clip);
+    sim_stream_free(&stream);
     return 0;
 }
 
-/* Encodes the clip with REDUNDANCY copies per packet. */
+/* Encodes the clip with REDUNDANCY copies per packet. Beyond the clip
+ * the harness repeats it with sequence numbers and timestamps moved on
+ * (sim_stream_packet: copies' offsets are relative, so they stay right). */
 static void encode(int redundancy)
 {
     tx_config cfg;
@@ -89,45 +87,21 @@ static void encode(int redundancy)
     cfg.first_sequence = FIRST_SEQ;
     cfg.first_timestamp = FIRST_TS;
     char err[256];
-    tx_stream *tx = tx_stream_create(&cfg, err, sizeof err);
-    assert_non_null(tx);
-    for (int i = 0; i < CLIP; i++) {
-        packets[i].len =
-            tx_stream_encode(tx, speech + (long)i * FRAME, packets[i].data, sizeof packets[i].data);
-        assert_true(packets[i].len > 12);
-    }
-    tx_stream_destroy(tx);
+    sim_stream_free(&stream);
+    assert_int_equal(sim_encode(&cfg, speech, CLIP, &stream, err, sizeof err), 0);
+    for (int i = 0; i < CLIP; i++)
+        assert_true(stream.packets[i].len > 12);
 }
 
-/* Packet K of an endless stream: the clip's packet K % CLIP with sequence
- * number and timestamp moved on (a packet carries copies' offsets relative
- * to its own timestamp, so they stay right). */
-static void packet_k(uint64_t k, uint8_t *out, int *len)
-{
-    const packet *p = &packets[k % CLIP];
-    memcpy(out, p->data, (size_t)p->len);
-    *len = p->len;
-    uint16_t seq = (uint16_t)(FIRST_SEQ + k);
-    uint32_t ts = (uint32_t)(FIRST_TS + k * FRAME);
-    out[2] = (uint8_t)(seq >> 8);
-    out[3] = (uint8_t)seq;
-    out[4] = (uint8_t)(ts >> 24);
-    out[5] = (uint8_t)(ts >> 16);
-    out[6] = (uint8_t)(ts >> 8);
-    out[7] = (uint8_t)ts;
-}
-
-static rx_stream *file_receiver(void)
+/* The receiver as receiver/main.c sets it up for a file. */
+static rx_config file_receiver(void)
 {
     rx_config cfg;
     rx_config_defaults(&cfg);
     cfg.channels = 1;
     cfg.adaptive_rate = false; /* as receiver/main.c sets up a file */
     cfg.late_hold_ns = RX_FILE_LATE_HOLD_NS;
-    char err[128];
-    rx_stream *rx = rx_stream_create(&cfg, err, sizeof err);
-    assert_non_null(rx);
-    return rx;
+    return cfg;
 }
 
 typedef struct played {
@@ -137,8 +111,10 @@ typedef struct played {
     rx_origin first_origin;
 } played;
 
-static void take(played *p, int samples, const rx_frame_info *info)
+static void take(void *user, const float *pcm, int samples, const rx_frame_info *info,
+                 int64_t now_ns)
 {
+    played *p = user;
     if (p->frames == 0) {
         p->first_ts = info->ts;
         p->first_origin = info->origin;
@@ -148,35 +124,55 @@ static void take(played *p, int samples, const rx_frame_info *info)
     p->samples += samples;
 }
 
+/* The link of run_file: packets before SKIP lost, those in [LATE_FROM,
+ * LATE_TO) LATE_NS late. */
+typedef struct file_link {
+    int skip, late_from, late_to;
+    int64_t late_ns;
+} file_link;
+
+static sim_fate file_fate(void *user, uint64_t k)
+{
+    const file_link *l = user;
+    sim_fate f = {.drop = k < (uint64_t)l->skip, .delay_ns = 0};
+    if (k >= (uint64_t)l->late_from && k < (uint64_t)l->late_to)
+        f.delay_ns = l->late_ns;
+    return f;
+}
+
 /* Sends packets 0..N-1 one frame apart, the ones in [LATE_FROM, LATE_TO)
  * LATE_NS late (the link keeps their order: the packets behind them queue
- * up), none of those before SKIP; plays as receiver/main.c does for a file:
- * what is due before each arrival, then everything held at the end. */
-static played run_file(rx_stream *rx, int n, int skip, int late_from, int late_to, int64_t late_ns)
+ * up), none of those before SKIP, to a receiver of RC (the start announced
+ * as ANNOUNCED_TS when ANNOUNCE); plays as receiver/main.c does for a file:
+ * what is due before each arrival, then everything held at the end. The
+ * receiver's counters go to *STATS. */
+static played run_file(rx_config rc, int n, int skip, int late_from, int late_to, int64_t late_ns,
+                       bool announce, uint32_t announced_ts, rx_stats *stats)
 {
-    static float pcm[MAX_SAMPLE];
-    rx_frame_info info;
     played p = {0};
-    int64_t last = 0;
-    uint8_t buf[1200];
-    int len;
-    for (int k = skip; k < n; k++) {
-        int64_t t = 1000 * MS + (int64_t)k * FRAME_NS;
-        if (k >= late_from && k < late_to)
-            t += late_ns;
-        if (t < last)
-            t = last;
-        last = t;
-        int s;
-        while (rx_stream_next_due(rx) <= t && (s = rx_stream_pull(rx, t, false, pcm, &info)) > 0)
-            take(&p, s, &info);
-        packet_k((uint64_t)k, buf, &len);
-        assert_int_equal(rx_stream_packet(rx, buf, (size_t)len, t), RX_PACKET_ACCEPTED);
-    }
-    /* the stream's end (TEARDOWN): drain */
-    int s;
-    while ((s = rx_stream_pull(rx, last, true, pcm, &info)) > 0)
-        take(&p, s, &info);
+    file_link link = {skip, late_from, late_to, late_ns};
+    sim_config sc;
+    sim_config_defaults(&sc);
+    sc.rx = rc;
+    sc.stream = &stream;
+    sc.slots = (uint64_t)n;
+    sc.start_ns = 1000 * MS;
+    sc.fate = file_fate;
+    sc.fate_user = &link;
+    sc.keep_order = true;
+    sc.clock = SIM_CLOCK_ARRIVALS;
+    sc.drain = true; /* the stream's end (TEARDOWN) */
+    sc.announce_start = announce;
+    sc.announced_sequence = FIRST_SEQ;
+    sc.announced_timestamp = announced_ts;
+    sc.on_frame = take;
+    sc.hook_user = &p;
+    sim_result r;
+    char err[256];
+    assert_int_equal(sim_run(&sc, &r, err, sizeof err), 0);
+    assert_int_equal(r.by_result[RX_PACKET_ACCEPTED], n - skip);
+    assert_int_equal(r.arrived, n - skip);
+    *stats = r.stats;
     return p;
 }
 
@@ -185,9 +181,8 @@ static void test_file_waits_for_late_burst(void **state)
     (void)state;
     encode(2);
     /* 15 packets (300 ms) held up 300 ms, as a stalled machine or link does */
-    rx_stream *rx = file_receiver();
-    played p = run_file(rx, 300, 0, 100, 115, 300 * MS);
-    rx_stats s = rx_stream_stats(rx);
+    rx_stats s;
+    played p = run_file(file_receiver(), 300, 0, 100, 115, 300 * MS, false, 0, &s);
     printf("file, burst 300 ms late: %llu late, %llu concealed, %ld samples\n",
            (unsigned long long)s.packets_late, (unsigned long long)s.frames_plc, p.samples);
     assert_int_equal(s.packets_late, 0);
@@ -196,7 +191,6 @@ static void test_file_waits_for_late_burst(void **state)
     assert_int_equal(s.frames_primary, 300);
     assert_int_equal(p.samples, 300L * FRAME);
     assert_int_equal(p.last_ts - p.first_ts, 299L * FRAME);
-    rx_stream_destroy(rx);
 
     /* the same burst decided at its due time (a live output) is concealed:
      * the case above is not trivially passing */
@@ -204,37 +198,28 @@ static void test_file_waits_for_late_burst(void **state)
     rx_config_defaults(&cfg);
     cfg.channels = 1;
     cfg.adaptive_rate = false;
-    char err[128];
-    rx = rx_stream_create(&cfg, err, sizeof err);
-    p = run_file(rx, 300, 0, 100, 115, 300 * MS);
-    s = rx_stream_stats(rx);
+    p = run_file(cfg, 300, 0, 100, 115, 300 * MS, false, 0, &s);
     assert_true(s.packets_late > 0 && s.frames_plc > 0);
-    rx_stream_destroy(rx);
 
     /* later than the hold: concealed, and still the exact length */
-    rx = file_receiver();
-    p = run_file(rx, 300, 0, 100, 102, 700 * MS);
-    s = rx_stream_stats(rx);
+    p = run_file(file_receiver(), 300, 0, 100, 102, 700 * MS, false, 0, &s);
     assert_true(s.packets_late >= 1);
     assert_int_equal(p.samples, 300L * FRAME);
-    rx_stream_destroy(rx);
 }
 
 static void test_first_packets_lost_copies(void **state)
 {
     (void)state;
     encode(2);
-    rx_stream *rx = file_receiver();
     /* packets 0 and 1 lost; packet 2 carries copies of frames 0 and 1 */
-    played p = run_file(rx, 100, 2, 0, 0, 0);
-    rx_stats s = rx_stream_stats(rx);
+    rx_stats s;
+    played p = run_file(file_receiver(), 100, 2, 0, 0, 0, false, 0, &s);
     assert_int_equal(p.samples, 100L * FRAME);
     assert_int_equal(p.last_ts - p.first_ts, 99L * FRAME);
     assert_int_equal(p.first_origin, RX_FRAME_RED);
     assert_int_equal(s.frames_red, 2);
     assert_int_equal(s.frames_plc, 0);
     assert_int_equal(s.packets_lost, 2);
-    rx_stream_destroy(rx);
 }
 
 static void test_first_packets_lost_announced_start(void **state)
@@ -243,29 +228,21 @@ static void test_first_packets_lost_announced_start(void **state)
     encode(0);
     /* no copies: only the control channel's RTP-Info tells where the
      * stream starts; the two frames are concealed */
-    rx_stream *rx = file_receiver();
-    rx_stream_set_start(rx, FIRST_SEQ, FIRST_TS);
-    played p = run_file(rx, 100, 2, 0, 0, 0);
-    rx_stats s = rx_stream_stats(rx);
+    rx_stats s;
+    played p = run_file(file_receiver(), 100, 2, 0, 0, 0, true, FIRST_TS, &s);
     assert_int_equal(p.samples, 100L * FRAME);
     assert_int_equal(p.last_ts - p.first_ts, 99L * FRAME);
     assert_int_equal(p.first_origin, RX_FRAME_PLC);
     assert_int_equal(s.frames_plc, 2);
     assert_int_equal(s.packets_lost, 2);
-    rx_stream_destroy(rx);
 
     /* without it the stream starts at the first packet that came */
-    rx = file_receiver();
-    p = run_file(rx, 100, 2, 0, 0, 0);
+    p = run_file(file_receiver(), 100, 2, 0, 0, 0, false, 0, &s);
     assert_int_equal(p.samples, 98L * FRAME);
-    rx_stream_destroy(rx);
 
     /* an announcement far from the packets is not believed */
-    rx = file_receiver();
-    rx_stream_set_start(rx, FIRST_SEQ, FIRST_TS - 10 * 48000);
-    p = run_file(rx, 100, 2, 0, 0, 0);
+    p = run_file(file_receiver(), 100, 2, 0, 0, 0, true, FIRST_TS - 10 * 48000, &s);
     assert_int_equal(p.samples, 98L * FRAME);
-    rx_stream_destroy(rx);
 }
 
 /* Live: 60 s of packets, those sent in [20 s, 21 s) SPIKE_NS late (the
@@ -277,62 +254,79 @@ static void test_first_packets_lost_announced_start(void **state)
 #define RUN_S         60
 #define DELAY_SLOP_MS 3.0
 
+/* The link of the live test: what is sent in the spike's second arrives
+ * SPIKE_NS late. */
+static sim_fate spike_fate(void *user, uint64_t k)
+{
+    const int64_t *t0 = user;
+    int64_t sent = *t0 + (int64_t)k * FRAME_NS;
+    sim_fate f = {.drop = false, .delay_ns = 0};
+    if (sent >= *t0 + SPIKE_AT_S * 1000 * MS && sent < *t0 + (SPIKE_AT_S + 1) * 1000 * MS)
+        f.delay_ns = SPIKE_NS;
+    return f;
+}
+
+typedef struct live_watch {
+    int64_t t0;
+    uint64_t jumps_after, plc_after, fast_speech, speech_frames;
+} live_watch;
+
+static void live_frame(void *user, const float *pcm, int samples, const rx_frame_info *info,
+                       int64_t now_ns)
+{
+    live_watch *w = user;
+    /* the source frame this one decodes (the clip loops) */
+    uint64_t frame = (uint64_t)(info->ts - (((int64_t)1 << 32) + FIRST_TS)) / FRAME;
+    if (level_db[frame % CLIP] > peak_db - 25) {
+        w->speech_frames++;
+        if (fabs(info->rate - 1.0) > 0.005 + 1e-9)
+            w->fast_speech++;
+    }
+}
+
+static void live_arrival(void *user, const sim_arrival *a, rx_stream *rx)
+{
+    live_watch *w = user;
+    assert_int_equal(a->result, RX_PACKET_ACCEPTED);
+    if (a->arrival_ns > w->t0 + (SPIKE_AT_S + 2) * 1000 * MS && w->jumps_after == 0) {
+        rx_stats s = rx_stream_stats(rx);
+        w->jumps_after = s.delay_jumps, w->plc_after = s.frames_plc;
+    }
+}
+
 static void test_live_spike_returns(void **state)
 {
     (void)state;
     encode(0);
-    rx_config cfg;
-    rx_config_defaults(&cfg);
-    cfg.channels = 1;
-    char err[128];
-    rx_stream *rx = rx_stream_create(&cfg, err, sizeof err);
-    assert_non_null(rx);
-    static float pcm[MAX_SAMPLE];
-    rx_frame_info info;
-    uint8_t buf[1200];
-    int len;
-    const int64_t t0 = 1000 * MS;
-    int64_t last = 0, next_print = t0 + 1000 * MS;
-    double before = 0; /* the delay just before the spike */
+    live_watch w = {.t0 = 1000 * MS};
+    sim_config sc;
+    sim_config_defaults(&sc);
+    sc.stream = &stream;
+    sc.slots = (uint64_t)RUN_S * 50;
+    sc.start_ns = w.t0;
+    sc.fate = spike_fate;
+    sc.fate_user = &w.t0;
+    sc.keep_order = true;
+    sc.clock = SIM_CLOCK_DUE;
+    sc.trace_every_ns = 1000 * MS; /* the delay once a second */
+    sc.on_frame = live_frame;
+    sc.on_arrival = live_arrival;
+    sc.hook_user = &w;
+    sim_result r;
+    char err[256];
+    assert_int_equal(sim_run(&sc, &r, err, sizeof err), 0);
+    assert_int_equal(r.empty_due_pulls, 0); /* every due frame came */
+    double before = 0;                      /* the delay just before the spike */
     double delay_at[RUN_S + 1] = {0}, target_at[RUN_S + 1] = {0};
-    uint64_t jumps_after = 0, plc_after = 0, fast_speech = 0, speech_frames = 0;
-    const uint64_t n = (uint64_t)RUN_S * 50;
-    for (uint64_t k = 0; k < n; k++) {
-        int64_t sent = t0 + (int64_t)k * FRAME_NS;
-        int64_t t = sent;
-        if (sent >= t0 + SPIKE_AT_S * 1000 * MS && sent < t0 + (SPIKE_AT_S + 1) * 1000 * MS)
-            t += SPIKE_NS;
-        if (t < last)
-            t = last;
-        last = t;
-        while (rx_stream_next_due(rx) <= t) {
-            int64_t due = rx_stream_next_due(rx);
-            assert_true(rx_stream_pull(rx, due, false, pcm, &info) > 0);
-            /* the source frame this one decodes (the clip loops) */
-            uint64_t frame = (uint64_t)(info.ts - (((int64_t)1 << 32) + FIRST_TS)) / FRAME;
-            if (level_db[frame % CLIP] > peak_db - 25) {
-                speech_frames++;
-                if (fabs(info.rate - 1.0) > 0.005 + 1e-9)
-                    fast_speech++;
-            }
-        }
-        packet_k(k, buf, &len);
-        assert_int_equal(rx_stream_packet(rx, buf, (size_t)len, t), RX_PACKET_ACCEPTED);
-        rx_stats s = rx_stream_stats(rx);
-        if (t >= next_print) {
-            int sec = (int)((t - t0) / (1000 * MS));
-            if (sec <= RUN_S)
-                delay_at[sec] = s.delay_ms, target_at[sec] = s.target_delay_ms;
-            if (sec == SPIKE_AT_S - 1)
-                before = s.delay_ms;
-            next_print += 1000 * MS;
-        }
-        if (t > t0 + (SPIKE_AT_S + 2) * 1000 * MS) {
-            if (jumps_after == 0)
-                jumps_after = s.delay_jumps, plc_after = s.frames_plc;
-        }
+    for (size_t i = 0; i < r.trace_len; i++) {
+        int sec = (int)((r.trace[i].t_ns - w.t0) / (1000 * MS));
+        if (sec <= RUN_S)
+            delay_at[sec] = r.trace[i].delay_ms, target_at[sec] = r.trace[i].target_delay_ms;
+        if (sec == SPIKE_AT_S - 1)
+            before = r.trace[i].delay_ms;
     }
-    rx_stats s = rx_stream_stats(rx);
+    rx_stats s = r.stats;
+    sim_result_free(&r);
     printf("live spike %lld ms:", (long long)(SPIKE_NS / MS));
     for (int i = SPIKE_AT_S - 2; i <= SPIKE_AT_S + 12; i++)
         printf(" %d s %.1f/%.1f", i, delay_at[i], target_at[i]);
@@ -340,19 +334,18 @@ static void test_live_spike_returns(void **state)
            "%llu of %llu speech frames off 1 by more than 0.5 %%\n",
            (unsigned long long)s.packets_late, (unsigned long long)s.frames_plc,
            (unsigned long long)s.delay_jumps, (unsigned long long)s.frames_quickened,
-           (unsigned long long)fast_speech, (unsigned long long)speech_frames);
+           (unsigned long long)w.fast_speech, (unsigned long long)w.speech_frames);
     /* the delay grew at once (it held the late packets' frames) ... */
     assert_true(delay_at[SPIKE_AT_S + 1] > before + 200);
     /* ... and is back within N s of the spike's end, and stays */
     for (int i = SPIKE_AT_S + 1 + RETURN_S; i <= RUN_S - 1; i++)
         assert_true(delay_at[i] <= before + DELAY_SLOP_MS);
     /* no pause and no concealment once the spike is over */
-    assert_int_equal(s.delay_jumps, jumps_after);
-    assert_int_equal(s.frames_plc, plc_after);
+    assert_int_equal(s.delay_jumps, w.jumps_after);
+    assert_int_equal(s.frames_plc, w.plc_after);
     /* speech was never played faster than the ordinary steering */
-    assert_int_equal(fast_speech, 0);
-    assert_true(speech_frames > 1000);
-    rx_stream_destroy(rx);
+    assert_int_equal(w.fast_speech, 0);
+    assert_true(w.speech_frames > 1000);
 }
 
 int main(void)

@@ -1,4 +1,4 @@
-/* Unit tests for the seeded impairment model (tools/netsim/lossmodel.h).
+/* Unit tests for the seeded impairment model (sim/lossmodel.h).
  *
  * Statistical checks use fixed seeds, so they are deterministic: a pass stays
  * a pass. Each bound is 4 standard deviations of the estimator under the
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/netsim/lossmodel.h"
+#include "sim/lossmodel.h"
 
 #define N_STAT 100000u
 

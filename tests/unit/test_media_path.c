@@ -1,6 +1,9 @@
 /* The real sender and receiver media code in simulated time: frames through
  * tx_stream, packets dropped, reordered or duplicated by a script, into
- * rx_stream, with every frame counted by how it was produced. */
+ * rx_stream, with every frame counted by how it was produced. The scripted
+ * runs go through the harness (sim/sim.h); the tests of what one packet
+ * does to the receiver (strays, a new source, garbage) hand packets to
+ * rx_stream themselves. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,75 +17,73 @@
 #include <cmocka.h>
 #include <opus.h>
 
-#include "audio/soundfile.h"
 #include "proto/red.h"
 #include "proto/rtp.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
+#include "sim/clip.h"
+#include "sim/sim.h"
 
 #define MAX_PACKETS 1000
 #define MS          1000000LL
 /* source_gate.h (SOURCE_GATE_MIN_SEQUENTIAL): packets a timeline jump needs to be believed */
 #define MIN_SEQUENTIAL_EXPECTED 3
 
-typedef struct packet {
-    uint8_t data[1200];
-    int len;
-} packet;
-
-static packet packets[MAX_PACKETS];
-static int npackets;
-static float *speech;
+static sim_stream stream; /* the packets of the latest encode() */
+static sim_clip speech_clip;
+static float *speech; /* what encode() encodes: the speech clip's samples, or others */
 static long speech_len;
 
 static int group_setup(void **state)
 {
     (void)state;
     char err[256];
-    soundfile_reader *r =
-        soundfile_reader_open(AL_TEST_DATA "/ljspeech_LJ001-0001_F.flac", 1, err, sizeof err);
-    if (!r) {
+    if (sim_clip_init(&speech_clip, 48000 * 10) != 0 ||
+        sim_clip_append_file(&speech_clip, AL_TEST_DATA, "ljspeech_LJ001-0001_F.flac", err,
+                             sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    speech = malloc(sizeof(float) * 48000 * 10);
-    speech_len = soundfile_reader_read(r, speech, 48000 * 10);
-    soundfile_reader_close(r);
+    speech = speech_clip.samples;
+    speech_len = speech_clip.len;
     return speech_len > 48000 ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    free(speech);
+    sim_clip_free(&speech_clip);
+    sim_stream_free(&stream);
     return 0;
 }
 
-/* Encodes N frames of speech with CFG into packets[]. */
+/* Encodes N frames of speech with CFG into stream.packets[] (frame i from
+ * speech[i * frame % (speech_len - 6000)]: a long run goes round the clip). */
 static void encode(tx_config *cfg, int n)
 {
     cfg->ssrc = 0x11223344;
     cfg->first_sequence = 65500; /* wraps during the test */
     cfg->first_timestamp = 0xffff0000u;
-    char err[256];
-    tx_stream *tx = tx_stream_create(cfg, err, sizeof err);
-    assert_non_null(tx);
     assert_true(n <= MAX_PACKETS);
-    for (int i = 0; i < n; i++) {
-        const float *pcm = speech + (long)i * cfg->frame_samples % (speech_len - 6000);
-        packets[i].len = tx_stream_encode(tx, pcm, packets[i].data, sizeof packets[i].data);
-        assert_true(packets[i].len > 12);
-    }
-    npackets = n;
-    tx_stream_destroy(tx);
+    const int fs = cfg->frame_samples;
+    float *pcm = malloc(sizeof(float) * (size_t)n * (size_t)fs);
+    for (int i = 0; i < n; i++)
+        memcpy(pcm + (long)i * fs, speech + (long)i * fs % (speech_len - 6000),
+               sizeof(float) * (size_t)fs);
+    sim_stream_free(&stream);
+    char err[256];
+    assert_int_equal(sim_encode(cfg, pcm, n, &stream, err, sizeof err), 0);
+    for (int i = 0; i < n; i++)
+        assert_true(stream.packets[i].len > 12);
+    free(pcm);
 }
 
-/* The RED blocks of packets[K] (oldest copy first, the primary last);
+/* The RED blocks of stream.packets[K] (oldest copy first, the primary last);
  * returns how many. */
 static size_t red_blocks_of(int k, red_block *blocks)
 {
     rtp_header h;
-    assert_int_equal(rtp_parse(packets[k].data, (size_t)packets[k].len, &h), RTP_OK);
+    assert_int_equal(rtp_parse(stream.packets[k].data, (size_t)stream.packets[k].len, &h), RTP_OK);
     size_t count;
     assert_int_equal(red_parse(h.payload, h.payload_len, blocks, RED_MAX_BLOCKS, &count), RED_OK);
     return count;
@@ -91,57 +92,44 @@ static size_t red_blocks_of(int k, red_block *blocks)
 typedef struct outcome {
     rx_stats stats;
     long samples;
-    int64_t max_wait_ns; /* longest time from a primary's arrival to its playout */
-    int64_t pause_ns;    /* pauses the playout made (rx_stream_take_pause_ns) */
+    int64_t pause_ns; /* pauses the playout made (rx_stream_take_pause_ns) */
 } outcome;
 
 static rx_copy_decoding copy_decoding = RX_COPY_MAIN_DECODER;
 
-/* Delivers packets in the order ORDER (indices, -1 = nothing) one frame
- * apart in simulated time and plays out on the receiver's schedule. */
-static outcome deliver(const int *order, int n, int frame_samples, int latency_ms)
+static void pause_taken_once(void *user, rx_stream *rx)
 {
-    rx_config cfg;
-    rx_config_defaults(&cfg);
-    cfg.copy_decoding = copy_decoding;
+    (void)user;
+    assert_int_equal(rx_stream_take_pause_ns(rx), 0); /* the harness took it */
+}
+
+/* Delivers packets in the order ORDER (indices, -1 = nothing) one slot of
+ * SLOT_SAMPLES apart in simulated time and plays out on the receiver's
+ * schedule, polled at each slot, until everything held is played. */
+static outcome deliver(const int *order, int n, int slot_samples, int latency_ms)
+{
+    sim_config sc;
+    sim_config_defaults(&sc);
+    sc.rx.copy_decoding = copy_decoding;
     /* repair is checked sample-exact: no clock steering here (see
      * test_playout.c for that) */
-    cfg.adaptive_rate = false;
-    cfg.channels = 1;
-    cfg.latency_ms = latency_ms;
-    char err[256];
-    rx_stream *rx = rx_stream_create(&cfg, err, sizeof err);
-    assert_non_null(rx);
-    static float pcm[5760 * 2];
-    rx_frame_info info;
-    outcome out = {0};
-    int64_t frame_ns = (int64_t)frame_samples * 1000000000LL / 48000;
-    int64_t arrival[MAX_PACKETS];
-    int64_t t = 1000 * MS;
-    for (int i = 0; i < n; i++, t += frame_ns) {
-        /* play what fell due before this arrival */
-        int s;
-        while ((s = rx_stream_pull(rx, t, false, pcm, &info)) > 0)
-            out.samples += s;
-        if (order[i] < 0)
-            continue;
-        const packet *p = &packets[order[i]];
-        enum rx_packet_result r = rx_stream_packet(rx, p->data, (size_t)p->len, t);
-        assert_int_not_equal(r, RX_PACKET_DROPPED);
-        assert_int_not_equal(r, RX_PACKET_NEW_SOURCE);
-        arrival[order[i]] = t;
-    }
-    (void)arrival;
+    sc.rx.adaptive_rate = false;
+    sc.rx.latency_ms = latency_ms;
+    sc.stream = &stream;
+    sc.slots = (uint64_t)n;
+    sc.order = order;
+    sc.start_ns = 1000 * MS;
+    sc.slot_samples = slot_samples;
     /* keep the clock running until everything is played */
-    for (int guard = 0; guard < 1000 && rx_stream_has_pending(rx); guard++, t += frame_ns) {
-        int s;
-        while ((s = rx_stream_pull(rx, t, false, pcm, &info)) > 0)
-            out.samples += s;
-    }
-    out.stats = rx_stream_stats(rx);
-    out.pause_ns = rx_stream_take_pause_ns(rx);
-    assert_int_equal(rx_stream_take_pause_ns(rx), 0); /* taken once */
-    rx_stream_destroy(rx);
+    sc.tail_slots = 1000;
+    sc.tail_until_idle = true;
+    sc.on_end = pause_taken_once;
+    sim_result r;
+    char err[256];
+    assert_int_equal(sim_run(&sc, &r, err, sizeof err), 0);
+    assert_int_equal(r.by_result[RX_PACKET_DROPPED], 0);
+    assert_int_equal(r.by_result[RX_PACKET_NEW_SOURCE], 0);
+    outcome out = {.stats = r.stats, .samples = (long)r.samples, .pause_ns = r.pause_ns};
     return out;
 }
 
@@ -506,21 +494,21 @@ static void test_foreign_and_garbage_dropped(void **state)
     rc.channels = 1;
     char err[128];
     rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
-    assert_int_equal(rx_stream_packet(rx, packets[0].data, (size_t)packets[0].len, 0),
+    assert_int_equal(rx_stream_packet(rx, stream.packets[0].data, (size_t)stream.packets[0].len, 0),
                      RX_PACKET_ACCEPTED);
     /* another SSRC while ours is live */
-    packet p = packets[1];
+    sim_packet p = stream.packets[1];
     p.data[8] ^= 0xff;
     assert_int_equal(rx_stream_packet(rx, p.data, (size_t)p.len, 5 * MS), RX_PACKET_DROPPED);
     /* another payload type */
-    p = packets[1];
+    p = stream.packets[1];
     p.data[1] = (uint8_t)((p.data[1] & 0x80) | 0);
     assert_int_equal(rx_stream_packet(rx, p.data, (size_t)p.len, 6 * MS), RX_PACKET_DROPPED);
     /* not RTP at all */
     const uint8_t junk[] = "GET / HTTP/1.0\r\n";
     assert_int_equal(rx_stream_packet(rx, junk, sizeof junk, 7 * MS), RX_PACKET_DROPPED);
     /* an RTP header with a payload that is no Opus packet (code 3, 0 frames) */
-    p = packets[1];
+    p = stream.packets[1];
     p.data[12] = 0x03;
     p.data[13] = 0x00;
     p.len = 14;
@@ -530,10 +518,11 @@ static void test_foreign_and_garbage_dropped(void **state)
     assert_int_equal(s.packets_invalid, 2);
     assert_int_equal(s.packets_received, 1);
     /* the stream goes on unharmed */
-    assert_int_equal(rx_stream_packet(rx, packets[1].data, (size_t)packets[1].len, 20 * MS),
-                     RX_PACKET_ACCEPTED);
+    assert_int_equal(
+        rx_stream_packet(rx, stream.packets[1].data, (size_t)stream.packets[1].len, 20 * MS),
+        RX_PACKET_ACCEPTED);
     /* after a silence a new SSRC takes over */
-    p = packets[2];
+    p = stream.packets[2];
     p.data[8] ^= 0xff;
     assert_int_equal(rx_stream_packet(rx, p.data, (size_t)p.len, 600 * MS), RX_PACKET_NEW_SOURCE);
     rx_stream_restart(rx);
@@ -553,10 +542,10 @@ static void test_first_packet_off_grid(void **state)
     encode(&cfg, 50);
     for (int i = 0; i < 50; i++) {
         uint32_t ts = 100000u + (i == 0 ? 0u : 648u + (uint32_t)(i - 1) * 960u);
-        packets[i].data[4] = (uint8_t)(ts >> 24);
-        packets[i].data[5] = (uint8_t)(ts >> 16);
-        packets[i].data[6] = (uint8_t)(ts >> 8);
-        packets[i].data[7] = (uint8_t)ts;
+        stream.packets[i].data[4] = (uint8_t)(ts >> 24);
+        stream.packets[i].data[5] = (uint8_t)(ts >> 16);
+        stream.packets[i].data[6] = (uint8_t)(ts >> 8);
+        stream.packets[i].data[7] = (uint8_t)ts;
     }
     rx_config rc;
     rx_config_defaults(&rc);
@@ -571,13 +560,14 @@ static void test_first_packet_off_grid(void **state)
     for (int i = 0; i < 50; i++, t += 20 * MS) {
         while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
             ;
-        enum rx_packet_result r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        enum rx_packet_result r =
+            rx_stream_packet(rx, stream.packets[i].data, (size_t)stream.packets[i].len, t);
         if (r == RX_PACKET_NEW_SOURCE) {
             while (rx_stream_pull(rx, t, true, pcm, &info) > 0)
                 ;
             rx_stream_restart(rx);
             restarts++;
-            r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+            r = rx_stream_packet(rx, stream.packets[i].data, (size_t)stream.packets[i].len, t);
         }
         assert_int_equal(r, RX_PACKET_ACCEPTED);
     }
@@ -588,7 +578,7 @@ static void test_first_packet_off_grid(void **state)
     rx_stream_destroy(rx);
 }
 
-static void set_ts(packet *p, uint32_t ts)
+static void set_ts(sim_packet *p, uint32_t ts)
 {
     p->data[4] = (uint8_t)(ts >> 24);
     p->data[5] = (uint8_t)(ts >> 16);
@@ -596,7 +586,7 @@ static void set_ts(packet *p, uint32_t ts)
     p->data[7] = (uint8_t)ts;
 }
 
-static uint32_t get_ts(const packet *p)
+static uint32_t get_ts(const sim_packet *p)
 {
     return (uint32_t)p->data[4] << 24 | (uint32_t)p->data[5] << 16 | (uint32_t)p->data[6] << 8 |
            p->data[7];
@@ -607,7 +597,7 @@ typedef struct timeline_outcome {
     int new_sources; /* RX_PACKET_NEW_SOURCE seen (each followed by a restart) */
 } timeline_outcome;
 
-/* Plays packets[0..N) 20 ms apart, with STRAYS packets of our SSRC before
+/* Plays stream.packets[0..N) 20 ms apart, with STRAYS packets of our SSRC before
  * each from packet STRAYS_FROM on (a legitimate payload, random sequence
  * number and timestamp),
  * restarting on RX_PACKET_NEW_SOURCE as the receiver does. */
@@ -627,7 +617,7 @@ static timeline_outcome play_timeline(int n, int strays, int strays_from)
     int64_t t = 0;
     for (int i = 0; i < n; i++, t += 20 * MS) {
         for (int j = 0; i >= strays_from && j < strays; j++) {
-            packet p = packets[(i + j) % n];
+            sim_packet p = stream.packets[(i + j) % n];
             rng = rng * 1664525u + 1013904223u;
             p.data[2] = (uint8_t)(rng >> 24);
             p.data[3] = (uint8_t)(rng >> 16);
@@ -638,13 +628,14 @@ static timeline_outcome play_timeline(int n, int strays, int strays_from)
         }
         while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
             ;
-        enum rx_packet_result r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        enum rx_packet_result r =
+            rx_stream_packet(rx, stream.packets[i].data, (size_t)stream.packets[i].len, t);
         if (r == RX_PACKET_NEW_SOURCE) {
             while (rx_stream_pull(rx, t, true, pcm, &info) > 0)
                 ;
             rx_stream_restart(rx);
             out.new_sources++;
-            r = rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+            r = rx_stream_packet(rx, stream.packets[i].data, (size_t)stream.packets[i].len, t);
         }
         assert_int_not_equal(r, RX_PACKET_NEW_SOURCE);
     }
@@ -665,7 +656,7 @@ static void timeline_jump(int32_t shift)
     tx_config_defaults(&cfg);
     encode(&cfg, 100);
     for (int i = 50; i < 100; i++)
-        set_ts(&packets[i], get_ts(&packets[i]) + (uint32_t)shift);
+        set_ts(&stream.packets[i], get_ts(&stream.packets[i]) + (uint32_t)shift);
     timeline_outcome o = play_timeline(100, 0, 0);
     printf("jump %+d ticks: %llu frames, %llu primary, %llu red, %llu concealed, %llu late, "
            "%llu invalid, %llu restarts\n",
@@ -731,57 +722,78 @@ static void test_stray_packets_ignored(void **state)
     assert_true(o.stats.packets_invalid >= 97 * 10 - 5);
 }
 
-/* Plays packets[0..N) one frame apart with the frames in LOST[0..NLOST)
+/* The output in order of play, into a buffer of CAP samples. */
+typedef struct sequence {
+    float *out;
+    long written, cap;
+} sequence;
+
+static void append_frame(void *user, const float *pcm, int samples, const rx_frame_info *info,
+                         int64_t now_ns)
+{
+    sequence *q = user;
+    assert_true(q->written + samples <= q->cap);
+    memcpy(q->out + q->written, pcm, sizeof(float) * (size_t)samples);
+    q->written += samples;
+}
+
+typedef struct lost_frames {
+    const int *frames;
+    int n;
+} lost_frames;
+
+static bool is_lost(const lost_frames *l, int i)
+{
+    bool missing = false;
+    for (int j = 0; j < l->n; j++)
+        missing = missing || l->frames[j] == i;
+    return missing;
+}
+
+static sim_fate lose_listed(void *user, uint64_t k)
+{
+    sim_fate f = {.drop = is_lost(user, (int)k), .delay_ns = 0};
+    return f;
+}
+
+/* Plays stream.packets[0..N) one frame apart with the frames in LOST[0..NLOST)
  * missing (no redundancy, no LBRR: every missing frame is concealed) and
  * writes the output into OUT (N * 960 samples); REF gets what a plain Opus
  * decoder makes of the same packets, concealing every missing frame. */
 static void play_with_gaps(int n, const int *lost, int nlost, float *out, float *ref)
 {
-    rx_config rc;
-    rx_config_defaults(&rc);
-    rc.channels = 1;
-    rc.adaptive_rate = false;
-    char err[128];
-    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
-    assert_non_null(rx);
+    lost_frames l = {lost, nlost};
     int status;
     OpusDecoder *dec = opus_decoder_create(48000, 1, &status);
     assert_non_null(dec);
-    static float pcm[5760];
-    rx_frame_info info;
-    long written = 0;
-    int64_t t = 0;
-    for (int i = 0; i < n; i++, t += 20 * MS) {
-        int got;
-        while ((got = rx_stream_pull(rx, t, false, pcm, &info)) > 0) {
-            assert_true(written + got <= (long)n * 960);
-            memcpy(out + written, pcm, sizeof(float) * (size_t)got);
-            written += got;
-        }
-        bool missing = false;
-        for (int j = 0; j < nlost; j++)
-            missing = missing || lost[j] == i;
-        if (missing) {
+    for (int i = 0; i < n; i++) {
+        if (is_lost(&l, i)) {
             assert_int_equal(opus_decode_float(dec, NULL, 0, ref + (long)i * 960, 960, 0), 960);
             continue;
         }
-        assert_int_equal(opus_decode_float(dec, packets[i].data + 12, packets[i].len - 12,
-                                           ref + (long)i * 960, 960, 0),
+        assert_int_equal(opus_decode_float(dec, stream.packets[i].data + 12,
+                                           stream.packets[i].len - 12, ref + (long)i * 960, 960, 0),
                          960);
-        assert_int_equal(rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t),
-                         RX_PACKET_ACCEPTED);
     }
-    for (int guard = 0; guard < 100 && rx_stream_has_pending(rx); guard++, t += 20 * MS) {
-        int got;
-        while ((got = rx_stream_pull(rx, t, false, pcm, &info)) > 0) {
-            assert_true(written + got <= (long)n * 960);
-            memcpy(out + written, pcm, sizeof(float) * (size_t)got);
-            written += got;
-        }
-    }
-    assert_int_equal(written, (long)n * 960);
     opus_decoder_destroy(dec);
-    rx_stream_destroy(rx);
+
+    sequence q = {out, 0, (long)n * 960};
+    sim_config sc;
+    sim_config_defaults(&sc);
+    sc.rx.adaptive_rate = false;
+    sc.stream = &stream;
+    sc.slots = (uint64_t)n;
+    sc.fate = lose_listed;
+    sc.fate_user = &l;
+    sc.tail_slots = 100;
+    sc.tail_until_idle = true;
+    sc.on_frame = append_frame;
+    sc.hook_user = &q;
+    sim_result r;
+    char err[256];
+    assert_int_equal(sim_run(&sc, &r, err, sizeof err), 0);
+    assert_int_equal(r.by_result[RX_PACKET_ACCEPTED], n - nlost);
+    assert_int_equal(q.written, (long)n * 960);
 }
 
 static double rms_db(const float *x, long n)
@@ -827,21 +839,19 @@ static void test_long_gap_fades_to_silence(void **state)
     /* music, as in the issue: its concealment murmurs on far louder than
      * speech's */
     char err[256];
-    soundfile_reader *r = soundfile_reader_open(
-        AL_TEST_DATA "/music_brahms_hungarian_dance5_excerpt.flac", 1, err, sizeof err);
-    assert_non_null(r);
-    float *music = malloc(sizeof(float) * 48000 * 10);
-    long music_len = soundfile_reader_read(r, music, 48000 * 10);
-    soundfile_reader_close(r);
-    assert_true(music_len > 48000 * 2);
-    float *saved = speech;
-    long saved_len = speech_len;
-    speech = music;
-    speech_len = music_len;
+    sim_clip music;
+    assert_int_equal(sim_clip_init(&music, 48000 * 10), 0);
+    assert_int_equal(sim_clip_append_file(&music, AL_TEST_DATA,
+                                          "music_brahms_hungarian_dance5_excerpt.flac", err,
+                                          sizeof err),
+                     0);
+    assert_true(music.len > 48000 * 2);
+    speech = music.samples;
+    speech_len = music.len;
     encode_plain(N);
-    speech = saved;
-    speech_len = saved_len;
-    free(music);
+    speech = speech_clip.samples;
+    speech_len = speech_clip.len;
+    sim_clip_free(&music);
     static int lost[GAP];
     for (int i = 0; i < GAP; i++)
         lost[i] = FIRST + i;
@@ -906,7 +916,7 @@ static void test_speculative_tail(void **state)
     for (int i = 0; i < 10; i++, t += 20 * MS) {
         while (rx_stream_pull(rx, t, false, pcm, &info) > 0)
             ;
-        rx_stream_packet(rx, packets[i].data, (size_t)packets[i].len, t);
+        rx_stream_packet(rx, stream.packets[i].data, (size_t)stream.packets[i].len, t);
     }
     /* the stream stops: frames after the last one are concealed, marked as
      * speculative, and can be taken back */

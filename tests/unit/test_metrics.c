@@ -1,4 +1,4 @@
-/* Unit tests for tools/audiocmp/metrics: alignment recovers known lags
+/* Unit tests for analysis/metrics: alignment recovers known lags
  * exactly (speech and noise, both signs, 0, 1 and 12345 samples, polarity
  * inversion, the search limit, 2^22-point transforms), and each measure
  * matches a value known in advance (not one computed the same way), plus
@@ -16,8 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/compare.h"
+#include "analysis/metrics.h"
+#include "analysis/track.h"
 #include "audio/soundfile.h"
-#include "tools/audiocmp/metrics.h"
 
 #ifndef AL_TEST_DATA
 #error "AL_TEST_DATA must name the directory holding the shipped clips"
@@ -446,6 +448,70 @@ static void test_lsd(void **state)
     free(lp2);
 }
 
+/* compare.h: the whole comparison of a delayed, quieter copy finds the
+ * delay, skips what it is told to and measures a near-perfect match; a
+ * silent recording is compared at lag 0 and says so. */
+static void test_compare_signals(void **state)
+{
+    (void)state;
+    const size_t n = 48000 * 2, delay = 480;
+    float *test = calloc(n + delay, sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        test[i + delay] = 0.5f * g_clip[i];
+    compare_result c;
+    assert_int_equal(compare_signals(g_clip, n, test, n + delay, 4800, 960, &c), METRICS_OK);
+    assert_int_equal(c.align_status, METRICS_OK);
+    assert_int_equal(c.lag, (int)delay);
+    assert_int_equal(c.skip, 960);
+    assert_int_equal(c.overlap, n - 960);
+    assert_near(c.correlation, 1.0, 1e-6);
+    assert_true(c.perceptual.mos > 4.0);
+    memset(test, 0, sizeof(float) * (n + delay));
+    assert_int_equal(compare_signals(g_clip, n, test, n + delay, 4800, 0, &c), METRICS_OK);
+    assert_int_equal(c.align_status, METRICS_ERR_SILENT);
+    assert_int_equal(c.lag, 0);
+    assert_true(isnan(c.correlation));
+    assert_int_equal(compare_signals(g_clip, n, test, n, -1, 0, &c), METRICS_ERR_ARG);
+    assert_string_equal(compare_strerror(METRICS_ERR_SILENT), "a file is all zeros");
+    free(test);
+}
+
+/* track.h: clicks 100 ms apart, the recording's delay moving from 10 to
+ * 30 ms half way: each click's own lag is found; silent pieces are left out. */
+static void test_track_lags(void **state)
+{
+    (void)state;
+    const size_t piece = 4800, n = piece * 10;
+    float *ref = calloc(n, sizeof(float)), *test = calloc(n + 4800, sizeof(float));
+    for (size_t k = 0; k < 10; k++) {
+        if (k == 3)
+            continue; /* a silent piece */
+        size_t at = k * piece + 1000, lag = k < 5 ? 480 : 1440;
+        for (size_t i = 0; i < 200; i++) {
+            float v = (float)(0.8 * sin(2 * M_PI * (double)i / 40.0) * (1.0 - (double)i / 200));
+            ref[at + i] = v;
+            test[at + lag + i] = v;
+        }
+    }
+    track_point *p;
+    size_t count;
+    assert_int_equal(track_lags(ref, n, test, n + 4800, piece, 2400, &p, &count), 0);
+    assert_int_equal(count, 9);
+    for (size_t i = 0; i < count; i++) {
+        size_t k = p[i].start / piece;
+        assert_true(k != 3);
+        assert_int_equal(p[i].lag, k < 5 ? 480 : 1440);
+        assert_near(p[i].corr, 1.0, 1e-6);
+    }
+    free(p);
+    /* nothing to track: no points, no array */
+    assert_int_equal(track_lags(ref, 100, test, n, piece, 2400, &p, &count), 0);
+    assert_int_equal(count, 0);
+    assert_null(p);
+    free(ref);
+    free(test);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +526,8 @@ int main(void)
         cmocka_unit_test(test_snr),
         cmocka_unit_test(test_segmental_snr),
         cmocka_unit_test(test_lsd),
+        cmocka_unit_test(test_compare_signals),
+        cmocka_unit_test(test_track_lags),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,4 +1,4 @@
-/* Unit tests for tools/audiocmp/perceptual: an identical pair scores the top,
+/* Unit tests for analysis/perceptual: an identical pair scores the top,
  * the score falls monotonically with added noise and with more dropped
  * 20 ms frames, small delays and gain changes barely move it, too-loud
  * frames cost, and empty, silent, short and mismatched input gives the
@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/perceptual.h"
 #include "audio/soundfile.h"
-#include "tools/audiocmp/perceptual.h"
 
 #ifndef AL_TEST_DATA
 #error "AL_TEST_DATA must name the directory holding the shipped clips"

@@ -3,6 +3,7 @@
  * jitter, against the bounds issue 5 sets. The real sender and receiver
  * media code; packets are encoded once and replayed with fresh sequence
  * numbers and timestamps, so a long run costs only decoding. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,136 +15,132 @@
 #include <cmocka.h>
 
 #include "audio/soundfile.h"
-#include "proto/rtp.h"
+#include "receiver/latency.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
-#include "tools/netsim/lossmodel.h"
+#include "sim/clip.h"
+#include "sim/lossmodel.h"
+#include "sim/sim.h"
 
 #define LOOP_PACKETS 100
 #define MS           1000000LL
 
-typedef struct packet {
-    uint8_t data[1200];
-    int len;
-} packet;
+static sim_stream loop;
 
-static packet loop[LOOP_PACKETS];
-
-/* Encodes LOOP_PACKETS frames of speech of FRAME samples, no redundancy. */
+/* Encodes LOOP_PACKETS frames of speech of FRAME samples, no redundancy;
+ * the harness repeats them as an endless stream (sim_stream_packet). */
 static void encode_loop(int frame)
 {
     char err[256];
-    soundfile_reader *r =
-        soundfile_reader_open(AL_TEST_DATA "/ljspeech_LJ001-0001_F.flac", 1, err, sizeof err);
-    assert_non_null(r);
-    float *pcm = malloc(sizeof(float) * (size_t)frame * LOOP_PACKETS);
-    assert_int_equal(soundfile_reader_read(r, pcm, (long)frame * LOOP_PACKETS),
-                     (long)frame * LOOP_PACKETS);
-    soundfile_reader_close(r);
+    sim_clip clip;
+    assert_int_equal(sim_clip_init(&clip, (long)frame * LOOP_PACKETS), 0);
+    assert_int_equal(
+        sim_clip_append_file(&clip, AL_TEST_DATA, "ljspeech_LJ001-0001_F.flac", err, sizeof err),
+        0);
+    assert_int_equal(clip.len, (long)frame * LOOP_PACKETS);
     tx_config cfg;
     tx_config_defaults(&cfg);
     cfg.redundancy = 0;
     cfg.frame_samples = frame;
-    tx_stream *tx = tx_stream_create(&cfg, err, sizeof err);
-    assert_non_null(tx);
-    for (int i = 0; i < LOOP_PACKETS; i++) {
-        loop[i].len = tx_stream_encode(tx, pcm + (long)i * frame, loop[i].data, 1200);
-        assert_true(loop[i].len > 12);
-    }
-    tx_stream_destroy(tx);
-    free(pcm);
-}
-
-/* Packet K of an endless stream: the loop's payload with sequence number
- * and timestamp rewritten (both wrap during long runs). */
-static void packet_k(uint64_t k, int frame, uint8_t *out, int *len)
-{
-    const packet *p = &loop[k % LOOP_PACKETS];
-    memcpy(out, p->data, (size_t)p->len);
-    *len = p->len;
-    uint16_t seq = (uint16_t)(40000 + k);
-    uint32_t ts = (uint32_t)(0xfff00000u + k * (uint64_t)frame);
-    out[2] = (uint8_t)(seq >> 8);
-    out[3] = (uint8_t)seq;
-    out[4] = (uint8_t)(ts >> 24);
-    out[5] = (uint8_t)(ts >> 16);
-    out[6] = (uint8_t)(ts >> 8);
-    out[7] = (uint8_t)ts;
+    cfg.first_sequence = 40000;
+    cfg.first_timestamp = 0xfff00000u; /* both wrap during long runs */
+    sim_stream_free(&loop);
+    assert_int_equal(sim_encode(&cfg, clip.samples, LOOP_PACKETS, &loop, err, sizeof err), 0);
+    for (int i = 0; i < LOOP_PACKETS; i++)
+        assert_true(loop.packets[i].len > 12);
+    sim_clip_free(&clip);
 }
 
 typedef struct run_result {
     rx_stats stats;
     double max_delay_error_ms; /* |delay - target| after the first minute */
     double max_delay_ms;       /* after the first minute */
-    int64_t max_span;          /* samples held beyond the play head */
+    /* the playout rate of the frames played after the first minute
+     * (rx_frame_info.rate, stream seconds per second): what the clock
+     * steering did, over the frames it set (within +-0.5 %); quiet frames
+     * played up to RX_MAX_QUIET_RATE faster to shed a spike are apart */
+    double rate_sum;
+    uint64_t rate_frames, quickened_frames;
+    double min_rate, max_rate;
 } run_result;
+
+typedef struct watch {
+    run_result *res;
+    bool started;
+    int64_t settled; /* the steady state begins: a minute after the first arrival */
+} watch;
+
+static void watch_arrival(void *user, const sim_arrival *a, rx_stream *rx)
+{
+    watch *w = user;
+    assert_int_equal(a->result, RX_PACKET_ACCEPTED);
+    if (!w->started) {
+        w->started = true;
+        w->settled = a->arrival_ns + 60000 * MS;
+    }
+    if (a->arrival_ns <= w->settled)
+        return;
+    rx_stats s = rx_stream_stats(rx);
+    double error = s.delay_ms - s.target_delay_ms;
+    if (error < 0)
+        error = -error;
+    if (error > w->res->max_delay_error_ms)
+        w->res->max_delay_error_ms = error;
+    if (s.delay_ms > w->res->max_delay_ms)
+        w->res->max_delay_ms = s.delay_ms;
+}
+
+static void watch_frame(void *user, const float *pcm, int samples, const rx_frame_info *info,
+                        int64_t now_ns)
+{
+    watch *w = user;
+    if (!w->started || now_ns <= w->settled)
+        return;
+    run_result *r = w->res;
+    if (fabs(info->rate - 1.0) > LATENCY_MAX_RATE_DEVIATION + 1e-9) {
+        r->quickened_frames++;
+        return;
+    }
+    if (r->rate_frames == 0 || info->rate < r->min_rate)
+        r->min_rate = info->rate;
+    if (r->rate_frames == 0 || info->rate > r->max_rate)
+        r->max_rate = info->rate;
+    r->rate_sum += info->rate;
+    r->rate_frames++;
+}
 
 /* Sends N packets of FRAME samples whose sender clock runs DRIFT_PPM fast,
  * each delayed by JITTER (lossmodel, reordering allowed), and plays them
- * on the receiver's clock. Event-driven: arrivals and playout ticks. */
+ * on the receiver's clock (each frame at its due time). */
 static run_result run(uint64_t n, int frame, double drift_ppm, const struct lossmodel_config *net)
 {
-    rx_config rc;
-    rx_config_defaults(&rc);
-    rc.channels = 1;
-    char err[128];
-    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
     struct lossmodel model;
-    lossmodel_init(&model, net);
+    assert_int_equal(lossmodel_init(&model, net), LOSSMODEL_OK);
     run_result res = {0};
-    static float pcm[5760 * 2];
-    rx_frame_info info;
-    const double spacing_ms = frame / 48.0 / (1.0 + drift_ppm * 1e-6);
-
-    /* arrival times, in order of release (the jitter may reorder) */
-    typedef struct arrival {
-        int64_t t;
-        uint64_t k;
-    } arrival;
-    arrival *queue = malloc(sizeof(arrival) * (size_t)n);
-    for (uint64_t k = 0; k < n; k++) {
-        struct lossmodel_fate f = lossmodel_fate(&model, k);
-        double sent = 1000.0 + (double)k * spacing_ms;
-        queue[k].t = (int64_t)((sent + f.delay_ms) * MS);
-        queue[k].k = k;
-    }
-    /* insertion sort is fine: arrivals are nearly ordered */
-    for (uint64_t i = 1; i < n; i++) {
-        arrival a = queue[i];
-        uint64_t j = i;
-        while (j > 0 && queue[j - 1].t > a.t) {
-            queue[j] = queue[j - 1];
-            j--;
-        }
-        queue[j] = a;
-    }
-    uint8_t buf[1200];
-    int len;
+    const int64_t start = 1000 * MS;
     /* The start-up delay (a frame) shrinks to the measured need at 0.5 %,
      * which takes up to ~15 s; judge the steady state after a minute. */
-    int64_t settled = queue[0].t + 60000 * MS;
-    for (uint64_t i = 0; i < n; i++) {
-        int64_t t = queue[i].t;
-        while (rx_stream_next_due(rx) <= t) {
-            int64_t due = rx_stream_next_due(rx);
-            assert_true(rx_stream_pull(rx, due, false, pcm, &info) > 0);
-        }
-        packet_k(queue[i].k, frame, buf, &len);
-        assert_int_equal(rx_stream_packet(rx, buf, (size_t)len, t), RX_PACKET_ACCEPTED);
-        rx_stats s = rx_stream_stats(rx);
-        if (t > settled) {
-            double error = s.delay_ms - s.target_delay_ms;
-            if (error < 0)
-                error = -error;
-            if (error > res.max_delay_error_ms)
-                res.max_delay_error_ms = error;
-            if (s.delay_ms > res.max_delay_ms)
-                res.max_delay_ms = s.delay_ms;
-        }
-    }
-    res.stats = rx_stream_stats(rx);
-    free(queue);
-    rx_stream_destroy(rx);
+    watch w = {.res = &res};
+    sim_config sc;
+    sim_config_defaults(&sc);
+    sc.stream = &loop;
+    sc.slots = n;
+    sc.start_ns = start;
+    sc.sender_clock_ppm = drift_ppm;
+    sc.fate = sim_fate_lossmodel;
+    sc.fate_user = &model;
+    sc.clock = SIM_CLOCK_DUE;
+    sc.on_arrival = watch_arrival;
+    sc.on_frame = watch_frame;
+    sc.hook_user = &w;
+    sim_result sr;
+    char err[256];
+    assert_int_equal(sim_run(&sc, &sr, err, sizeof err), 0);
+    /* every due frame came when asked, every packet was taken */
+    assert_int_equal(sr.empty_due_pulls, 0);
+    assert_int_equal(sr.arrived, n);
+    res.stats = sr.stats;
+    sim_result_free(&sr);
     return res;
 }
 
@@ -159,14 +156,27 @@ static void drift(double ppm)
            ppm, (unsigned long long)r.stats.frames_total, (unsigned long long)r.stats.frames_plc,
            (unsigned long long)r.stats.packets_late, (unsigned long long)r.stats.delay_jumps,
            r.stats.rate_ppm, r.stats.delay_ms, r.stats.target_delay_ms, r.max_delay_error_ms);
+    /* the steering found the clock difference: a fast sender's packets
+     * pile up, so the playout runs faster than our clock, a slow one's
+     * slower, by about the drift on average (the rate moves in steps and
+     * within +-0.5 %); a playout that never steered plays those frames at
+     * exactly 1 (the quiet frames played faster would hide that in a mean
+     * over all frames: they are left out) */
+    double mean_ppm = (r.rate_sum / (double)r.rate_frames - 1.0) * 1e6;
+    printf("  steady state: %llu frames steered, mean rate %+.1f ppm (%+.0f .. %+.0f), %llu "
+           "quiet frames quickened\n",
+           (unsigned long long)r.rate_frames, mean_ppm, (r.min_rate - 1) * 1e6,
+           (r.max_rate - 1) * 1e6, (unsigned long long)r.quickened_frames);
+    assert_true(r.rate_frames > 25000);
+    assert_true(mean_ppm * ppm > 0);
+    assert_true(fabs(mean_ppm - ppm) < 0.25 * fabs(ppm));
+    assert_true(r.stats.rate_ppm * ppm > 0);
     /* no underrun: every frame was there when due; no overflow: the delay
      * never ran away from its target; no audible jump: no pause */
     assert_int_equal(r.stats.frames_plc, 0);
     assert_int_equal(r.stats.packets_late, 0);
     assert_int_equal(r.stats.delay_jumps, 0);
     assert_true(r.max_delay_error_ms < 5.0);
-    /* the steering found the clock difference (within its 21 ppm steps) */
-    assert_true(r.stats.rate_ppm * ppm >= 0 || r.stats.rate_ppm == 0);
 }
 
 static void test_drift_fast_sender(void **state)

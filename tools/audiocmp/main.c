@@ -1,6 +1,7 @@
 /* audiocmp: aligns a received/decoded recording with its reference and
- * prints objective measures, for the end-to-end tests, the demo and the loss
- * benchmark. See --help and metrics.h. */
+ * prints objective measures, for the end-to-end tests, the demo and the
+ * benchmarks. A command line over the analysis library: options, files and
+ * printing here; the comparison in analysis/compare.h and track.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -11,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/compare.h"
+#include "analysis/metrics.h"
+#include "analysis/perceptual.h"
+#include "analysis/track.h"
 #include "audio/soundfile.h"
 #include "common/cli.h"
-#include "tools/audiocmp/metrics.h"
-#include "tools/audiocmp/perceptual.h"
 
 #ifndef AL_VERSION
 #define AL_VERSION "dev"
@@ -26,8 +29,6 @@
  * delays a stream and keeps the FFT within a few hundred MB. */
 #define MAX_LAG_US_LIMIT 60000000
 #define READ_CHUNK       4800 /* frames per read: 100 ms */
-/* --track-ms: pieces quieter than this have nothing to align on. */
-#define TRACK_QUIET_DBFS -50
 
 static void usage(FILE *f)
 {
@@ -235,83 +236,30 @@ static void human_number(const char *label, double v, const char *fmt, const cha
     }
 }
 
-static const char *align_error(int rc)
+/* --track-ms: the lag of each piece of REF in TEST (track.h), one line or
+ * JSON object each. Returns -1 when out of memory. */
+static int print_track(const float *ref, size_t ref_len, const float *test, size_t test_len,
+                       size_t piece, int max_lag, bool json)
 {
-    switch (rc) {
-    case METRICS_ERR_EMPTY:
-        return "a file has no samples";
-    case METRICS_ERR_SILENT:
-        return "a file is all zeros";
-    case METRICS_ERR_NOMEM:
-        return "out of memory";
-    case METRICS_ERR_TOO_BIG:
-        return "files too long";
-    default:
-        return "bad arguments";
-    }
-}
-
-/* --track-ms: finds, for each piece of REF loud enough, the lag in
- * 0..MAX_LAG at which TEST matches it best (normalised correlation over the
- * piece's loud part, computed directly: a click is a few hundred samples).
- * Searching from 0 only, and independently of the whole file's lag, keeps a
- * playout whose delay moves (and which no single lag fits) measurable. */
-static void print_track(const float *ref, size_t ref_len, const float *test, size_t test_len,
-                        size_t piece, int max_lag, bool json)
-{
-    const double quiet = pow(10.0, TRACK_QUIET_DBFS / 10.0);
-    bool first = true;
+    track_point *points;
+    size_t count;
+    if (track_lags(ref, ref_len, test, test_len, piece, max_lag, &points, &count) != 0)
+        return -1;
     if (json)
         printf(",\"track\":[");
-    for (size_t start = 0; start + piece <= ref_len; start += piece) {
-        const float *r = ref + start;
-        double energy = 0, peak = 0;
-        for (size_t i = 0; i < piece; i++) {
-            energy += (double)r[i] * r[i];
-            peak = fmax(peak, fabs(r[i]));
-        }
-        if (energy / (double)piece < quiet)
-            continue;
-        /* the loud part: from the first to the last sample above 1 % of the peak */
-        size_t lo = 0, hi = piece;
-        while (fabs(r[lo]) < 0.01 * peak)
-            lo++;
-        while (fabs(r[hi - 1]) < 0.01 * peak)
-            hi--;
-        size_t len = hi - lo;
-        double ref_energy = 0;
-        for (size_t i = lo; i < hi; i++)
-            ref_energy += (double)r[i] * r[i];
-        int best = -1;
-        double best_corr = 0;
-        for (int lag = 0; lag <= max_lag; lag++) {
-            size_t at = start + lo + (size_t)lag;
-            if (at + len > test_len)
-                break;
-            double dot = 0, test_energy = 0;
-            for (size_t i = 0; i < len; i++) {
-                dot += (double)r[lo + i] * test[at + i];
-                test_energy += (double)test[at + i] * test[at + i];
-            }
-            double corr = test_energy > 0 ? dot / sqrt(ref_energy * test_energy) : 0;
-            if (corr > best_corr) {
-                best_corr = corr;
-                best = lag;
-            }
-        }
-        if (best < 0)
-            continue;
-        double t_s = (double)start / SOUNDFILE_RATE;
-        double lag_ms = best * 1000.0 / SOUNDFILE_RATE;
+    for (size_t i = 0; i < count; i++) {
+        double t_s = (double)points[i].start / SOUNDFILE_RATE;
+        double lag_ms = points[i].lag * 1000.0 / SOUNDFILE_RATE;
         if (json)
-            printf("%s{\"t_s\":%.3f,\"lag_ms\":%.3f,\"corr\":%.4f}", first ? "" : ",", t_s, lag_ms,
-                   best_corr);
+            printf("%s{\"t_s\":%.3f,\"lag_ms\":%.3f,\"corr\":%.4f}", i ? "," : "", t_s, lag_ms,
+                   points[i].corr);
         else
-            printf("track %.3f s  lag %+.3f ms  corr %.4f\n", t_s, lag_ms, best_corr);
-        first = false;
+            printf("track %.3f s  lag %+.3f ms  corr %.4f\n", t_s, lag_ms, points[i].corr);
     }
     if (json)
         printf("]");
+    free(points);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -329,40 +277,22 @@ int main(int argc, char **argv)
     }
 
     int max_lag = (int)(o.max_lag_us * SOUNDFILE_RATE / 1000000);
-    int lag;
-    double peak;
-    int rc = metrics_align(ref, ref_len, test, test_len, max_lag, &lag, &peak);
-    if (rc == METRICS_ERR_NOMEM || rc == METRICS_ERR_TOO_BIG || rc == METRICS_ERR_ARG) {
-        fprintf(stderr, PROGRAM ": cannot align: %s\n", align_error(rc));
+    size_t skip = (size_t)(o.skip_us * SOUNDFILE_RATE / 1000000);
+    compare_result c;
+    int rc = compare_signals(ref, ref_len, test, test_len, max_lag, skip, &c);
+    if (rc != METRICS_OK) {
+        fprintf(stderr, PROGRAM ": cannot align: %s\n", compare_strerror(rc));
         free(ref);
         free(test);
         return 2;
     }
-    /* Empty or silent input: nothing to align on, so compare as the files
-     * stand (lag 0); the measures then say n/a where they are undefined. */
-    if (rc != METRICS_OK && !o.json)
-        fprintf(stderr, PROGRAM ": not aligned (%s); comparing at lag 0\n", align_error(rc));
-
-    size_t rs, ts;
-    size_t n = metrics_overlap(ref_len, test_len, lag, &rs, &ts);
-    size_t skip = (size_t)(o.skip_us * SOUNDFILE_RATE / 1000000);
-    skip = skip < n ? skip : n;
-    rs += skip;
-    ts += skip;
-    n -= skip;
-    /* With n == 0 the pointers may be one past the end (or NULL for an
-     * empty file): the measures never dereference them then. */
-    const float *r = ref ? ref + rs : NULL;
-    const float *t = test ? test + ts : NULL;
-    double corr = metrics_correlation(r, t, n);
-    double snr = metrics_snr_db(r, t, n);
-    double ssnr =
-        metrics_segmental_snr_db(r, t, n, METRICS_SEG_LEN, METRICS_SSNR_LO_DB, METRICS_SSNR_HI_DB);
-    double lsd = metrics_log_spectral_distance_db(r, t, n, METRICS_SEG_LEN);
-    double lag_ms = lag * 1000.0 / SOUNDFILE_RATE;
-    /* On the same aligned overlap: NAN fields when it cannot be scored. */
-    perceptual_result pq;
-    perceptual_score(r, n, t, n, &pq);
+    if (c.align_status != METRICS_OK && !o.json)
+        fprintf(stderr, PROGRAM ": not aligned (%s); comparing at lag 0\n",
+                compare_strerror(c.align_status));
+    double lag_ms = c.lag * 1000.0 / SOUNDFILE_RATE;
+    const perceptual_result pq = c.perceptual;
+    const size_t piece = (size_t)(o.track_us * SOUNDFILE_RATE / 1000000);
+    int track_rc = 0;
 
     if (o.mos_only) {
         if (isnan(pq.mos))
@@ -376,38 +306,43 @@ int main(int argc, char **argv)
         json_string(o.test_path);
         printf(",\"rate\":%d,\"ref_samples\":%zu,\"test_samples\":%zu", SOUNDFILE_RATE, ref_len,
                test_len);
-        printf(",\"aligned\":%s,\"lag_samples\":%d", rc == METRICS_OK ? "true" : "false", lag);
+        printf(",\"aligned\":%s,\"lag_samples\":%d",
+               c.align_status == METRICS_OK ? "true" : "false", c.lag);
         json_number("lag_ms", lag_ms, "%.3f");
-        json_number("peak_corr", peak, "%.6f");
-        printf(",\"overlap_samples\":%zu,\"skip_samples\":%zu", n, skip);
-        json_number("correlation", corr, "%.6f");
-        json_number("snr_db", snr, "%.3f");
-        json_number("segsnr_db", ssnr, "%.3f");
-        json_number("lsd_db", lsd, "%.3f");
+        json_number("peak_corr", c.peak_corr, "%.6f");
+        printf(",\"overlap_samples\":%zu,\"skip_samples\":%zu", c.overlap, c.skip);
+        json_number("correlation", c.correlation, "%.6f");
+        json_number("snr_db", c.snr_db, "%.3f");
+        json_number("segsnr_db", c.segsnr_db, "%.3f");
+        json_number("lsd_db", c.lsd_db, "%.3f");
         json_number("mos", pq.mos, "%.3f");
         json_number("nsim", pq.nsim, "%.4f");
         json_number("disturbance", pq.disturbance, "%.3f");
         json_number("added", pq.added, "%.3f");
         json_number("perceptual_gain_db", pq.gain_db, "%.2f");
         if (o.track_us > 0)
-            print_track(ref, ref_len, test, test_len,
-                        (size_t)(o.track_us * SOUNDFILE_RATE / 1000000), max_lag, true);
+            track_rc = print_track(ref, ref_len, test, test_len, piece, max_lag, true);
         printf("}\n");
     } else {
-        printf("lag %d samples (%+.3f ms)", lag, lag_ms);
-        human_number("corr", corr, "%.5f", "");
-        human_number("snr", snr, "%.2f", " dB");
-        human_number("segsnr", ssnr, "%.2f", " dB");
-        human_number("lsd", lsd, "%.2f", " dB");
+        printf("lag %d samples (%+.3f ms)", c.lag, lag_ms);
+        human_number("corr", c.correlation, "%.5f", "");
+        human_number("snr", c.snr_db, "%.2f", " dB");
+        human_number("segsnr", c.segsnr_db, "%.2f", " dB");
+        human_number("lsd", c.lsd_db, "%.2f", " dB");
         human_number("mos", pq.mos, "%.2f", "");
         printf("  ref %zu (%.3f s)  test %zu (%.3f s)  overlap %zu\n", ref_len,
-               (double)ref_len / SOUNDFILE_RATE, test_len, (double)test_len / SOUNDFILE_RATE, n);
+               (double)ref_len / SOUNDFILE_RATE, test_len, (double)test_len / SOUNDFILE_RATE,
+               c.overlap);
         if (o.track_us > 0)
-            print_track(ref, ref_len, test, test_len,
-                        (size_t)(o.track_us * SOUNDFILE_RATE / 1000000), max_lag, false);
+            track_rc = print_track(ref, ref_len, test, test_len, piece, max_lag, false);
     }
+    double corr = c.correlation;
     free(ref);
     free(test);
+    if (track_rc != 0) {
+        fprintf(stderr, PROGRAM ": --track-ms: out of memory\n");
+        return 2;
+    }
 
     if (o.have_min_corr && !(corr >= o.min_corr)) {
         if (isnan(corr))

@@ -2,10 +2,11 @@
  * writes what the receiver would play, clip by clip, for scoring.
  *
  * The real media code (tx_stream, rx_stream) runs in simulated time with no
- * sockets: packet k of a clip leaves at k frames and arrives at once unless
- * the loss model drops it; frames are played on the receiver's own schedule.
- * The lossmodel is netsim's (the fate of packet k depends only on the seed
- * and k), so a pattern here is the pattern netsim applies to a live session.
+ * sockets (sim/sim.h): packet k of a clip leaves at k frames and arrives at
+ * once unless the loss model drops it; frames are played on the receiver's
+ * own schedule. The lossmodel is netsim's (the fate of packet k depends only
+ * on the seed and k), so a pattern here is the pattern netsim applies to a
+ * live session.
  * tools/copystudy/study.sh scores the outputs; docs/benchmarks.md reports
  * what each variant of the copies' coding did. */
 #include <getopt.h>
@@ -19,7 +20,9 @@
 #include "common/defaults.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
-#include "tools/netsim/lossmodel.h"
+#include "sim/clip.h"
+#include "sim/lossmodel.h"
+#include "sim/sim.h"
 
 #define MAX_CLIP_SAMPLES (48000L * 600)
 
@@ -78,84 +81,90 @@ typedef struct clip_result {
 
 static int latency_ms; /* --latency: 0 = the receiver's automatic delay */
 
-static int run_clip(const tx_config *base, const struct lossmodel_config *mc, const char *path,
-                    const char *out_path, clip_result *res)
+/* Writes the first LEN samples of OUT to OUT_PATH. */
+static int write_output(const char *out_path, const float *out, long len)
 {
-    char err[256];
-    soundfile_reader *r = soundfile_reader_open(path, 1, err, sizeof err);
-    if (!r) {
-        fprintf(stderr, "copystudy: %s\n", err);
-        return -1;
-    }
-    float *in = calloc((size_t)MAX_CLIP_SAMPLES, sizeof(float));
-    float *out = calloc((size_t)MAX_CLIP_SAMPLES, sizeof(float));
-    long len = 0, got;
-    while (len < MAX_CLIP_SAMPLES &&
-           (got = soundfile_reader_read(r, in + len, MAX_CLIP_SAMPLES - len)) > 0)
-        len += got;
-    soundfile_reader_close(r);
-    const int fs = base->frame_samples;
-    long frames = (len + fs - 1) / fs; /* the last frame padded with silence */
-
-    tx_config cfg = *base;
-    cfg.ssrc = 0x5eed;
-    cfg.first_sequence = 65000; /* wraps during the run */
-    cfg.first_timestamp = 0xfff00000u;
-    tx_stream *tx = tx_stream_create(&cfg, err, sizeof err);
-    rx_config rc;
-    rx_config_defaults(&rc);
-    rc.channels = 1;
-    rc.adaptive_rate = false; /* output samples map 1:1 to stream samples */
-    rc.latency_ms = latency_ms;
-    rx_stream *rx = tx ? rx_stream_create(&rc, err, sizeof err) : NULL;
-    if (!tx || !rx) {
-        fprintf(stderr, "copystudy: %s\n", err);
-        return -1;
-    }
-    struct lossmodel model;
-    lossmodel_init(&model, mc);
-    const int64_t frame_ns = (int64_t)fs * 1000000000LL / AL_RATE;
-    static uint8_t pkt[AL_MAX_PACKET];
-    static float pcm[AL_MAX_FRAME_SAMPLES * 2];
-    rx_frame_info info;
-    memset(res, 0, sizeof *res);
-    int64_t t = 0;
-    for (long k = 0; k <= frames; k++, t += frame_ns) {
-        /* after the last packet: drain what is held, as at a stream's end */
-        bool drain = k == frames;
-        int s;
-        while ((s = rx_stream_pull(rx, t, drain, pcm, &info)) > 0) {
-            long pos = (long)(uint32_t)((uint32_t)info.ts - cfg.first_timestamp);
-            if (pos >= 0 && pos + s <= frames * fs)
-                memcpy(out + pos, pcm, sizeof(float) * (size_t)s);
-        }
-        if (drain)
-            break;
-        int n = tx_stream_encode(tx, in + k * fs, pkt, sizeof pkt);
-        if (n < 0) {
-            fprintf(stderr, "copystudy: encoder error %d\n", n);
-            return -1;
-        }
-        res->packets++;
-        if (lossmodel_fate(&model, (uint64_t)k).drop) {
-            res->lost++;
-            continue;
-        }
-        rx_stream_packet(rx, pkt, (size_t)n, t);
-    }
-    res->st = rx_stream_stats(rx);
-    res->payload_kbps =
-        tx_stream_stats(tx).payload_bytes * 8.0 / ((double)frames * fs / 48000) / 1000;
-    rx_stream_destroy(rx);
-    tx_stream_destroy(tx);
+    char err[256] = "write error";
     soundfile_writer *w = soundfile_writer_open(out_path, 1, err, sizeof err);
     if (!w || soundfile_writer_write(w, out, len) != 0 || soundfile_writer_close(w) != 0) {
         fprintf(stderr, "copystudy: %s: %s\n", out_path, err);
         return -1;
     }
-    free(in);
-    free(out);
     return 0;
+}
+
+static int run_clip(const tx_config *base, const struct lossmodel_config *mc, const char *path,
+                    const char *out_path, clip_result *res)
+{
+    char err[256];
+    memset(res, 0, sizeof *res);
+    sim_clip clip;
+    if (sim_clip_init(&clip, MAX_CLIP_SAMPLES) != 0) {
+        fprintf(stderr, "copystudy: out of memory\n");
+        return -1;
+    }
+    if (sim_clip_append_file(&clip, NULL, path, err, sizeof err) != 0) {
+        fprintf(stderr, "copystudy: %s\n", err);
+        sim_clip_free(&clip);
+        return -1;
+    }
+    const int fs = base->frame_samples;
+    const long frames = sim_clip_frames(&clip, fs); /* the last frame padded with silence */
+    float *out = calloc((size_t)(frames * fs + 1), sizeof(float));
+    if (!out || sim_clip_pad_to_frames(&clip, fs) != 0) {
+        fprintf(stderr, "copystudy: out of memory\n");
+        free(out);
+        sim_clip_free(&clip);
+        return -1;
+    }
+    int rc = 0;
+    if (frames > 0) {
+        tx_config cfg = *base;
+        cfg.ssrc = 0x5eed;
+        cfg.first_sequence = 65000; /* wraps during the run */
+        cfg.first_timestamp = 0xfff00000u;
+        sim_stream s;
+        bool *lost = NULL;
+        rc = sim_encode(&cfg, clip.samples, frames, &s, err, sizeof err);
+        if (rc == 0 && !(lost = sim_loss_pattern(mc, (uint64_t)frames))) {
+            snprintf(err, sizeof err, "out of memory");
+            rc = -1;
+        }
+        if (rc == 0) {
+            sim_config sc;
+            sim_config_defaults(&sc);
+            sc.rx.adaptive_rate = false; /* output samples map 1:1 to stream samples */
+            sc.rx.latency_ms = latency_ms;
+            sc.stream = &s;
+            sc.slots = (uint64_t)frames;
+            sc.fate = sim_fate_pattern;
+            sc.fate_user = lost;
+            /* one slot after the last packet, what is held is drained, as at
+             * a stream's end */
+            sc.tail_slots = 1;
+            sc.drain = true;
+            sc.out = out;
+            sc.out_samples = frames * fs;
+            sim_result r;
+            rc = sim_run(&sc, &r, err, sizeof err);
+            if (rc == 0) {
+                res->packets = (long)r.sent;
+                res->lost = (long)r.dropped;
+                res->st = r.stats;
+                res->payload_kbps = s.payload_kbps;
+                sim_result_free(&r);
+            }
+        }
+        if (rc != 0)
+            fprintf(stderr, "copystudy: %s\n", err);
+        free(lost);
+        sim_stream_free(&s);
+    }
+    if (rc == 0)
+        rc = write_output(out_path, out, clip.len);
+    free(out);
+    sim_clip_free(&clip);
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/metrics.h"
 #include "audio/device.h"
 #include "audio/soundfile.h"
 #include "common/cli.h"
-#include "tools/audiocmp/metrics.h"
 
 #ifndef AL_VERSION
 #define AL_VERSION "dev"

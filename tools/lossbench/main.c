@@ -4,8 +4,8 @@
  * For each sender configuration (redundancy depth, LBRR on/off) the clips
  * are encoded once by tx_stream. Each loss pattern (lossmodel: the fate of
  * packet k depends only on the seed and k) then decides which packets reach
- * an rx_stream running in simulated time: packet k arrives at k frames, and
- * frames are played on the receiver's own schedule, exactly as live. The
+ * an rx_stream running in simulated time (sim/sim.h): packet k arrives at k
+ * frames, and frames are played on the receiver's own schedule. The
  * output is compared with the same configuration's output over a loss-free
  * link, so the distortion shown is what loss did, not what the codec did. */
 #include <getopt.h>
@@ -17,14 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/metrics.h"
 #include "audio/soundfile.h"
 #include "common/cli.h"
-#include "proto/opus_toc.h"
-#include "proto/rtp.h"
 #include "receiver/rx_stream.h"
 #include "sender/tx_stream.h"
-#include "tools/audiocmp/metrics.h"
-#include "tools/netsim/lossmodel.h"
+#include "sim/clip.h"
+#include "sim/lossmodel.h"
+#include "sim/sim.h"
 
 #define MAX_CLIPS    8
 #define LBRR_PERCENT 20 /* the loss the encoder is told of when LBRR is on */
@@ -36,11 +36,9 @@ static const char *default_clips[] = {
     "jfk_inaugural_excerpt_M.flac",
 };
 
+/* A configuration's packets (sim_encode) and what coding them cost. */
 typedef struct encoded {
-    uint8_t (*packets)[1200];
-    int *lens;
-    int n;
-    double payload_kbps;
+    sim_stream s;
     double encode_cpu_s;
 } encoded;
 
@@ -59,15 +57,13 @@ typedef struct result {
     float *out;
 } result;
 
+/* the clips one after another, trimmed to whole frames */
+static sim_clip clips;
 static float *audio;
 static long audio_len;
 static int frame_samples = 960; /* 20 ms unless --frame */
 /* --write-dir: where every output of the table goes as a WAV (NULL: none) */
 static const char *write_dir;
-/* where each clip starts in AUDIO, for clips.csv */
-static long clip_start[MAX_CLIPS], clip_len[MAX_CLIPS];
-static const char *clip_name[MAX_CLIPS];
-static int clip_count;
 
 static double cpu_now(void)
 {
@@ -78,29 +74,18 @@ static double cpu_now(void)
 
 static int load_clips(const char *dir, const char **names, int count)
 {
-    long cap = 48000L * 120;
-    audio = calloc((size_t)cap, sizeof(float));
-    for (int i = 0; i < count; i++) {
-        char path[1024], err[256];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        soundfile_reader *r = soundfile_reader_open(path, 1, err, sizeof err);
-        if (!r) {
+    if (sim_clip_init(&clips, 48000L * 120) != 0)
+        return -1;
+    for (int i = 0; i < count && i < MAX_CLIPS; i++) {
+        char err[256];
+        if (sim_clip_append_file(&clips, dir, names[i], err, sizeof err) != 0) {
             fprintf(stderr, "lossbench: %s\n", err);
             return -1;
         }
-        long got;
-        clip_start[clip_count] = audio_len;
-        clip_name[clip_count] = names[i];
-        while (audio_len < cap &&
-               (got = soundfile_reader_read(r, audio + audio_len, cap - audio_len)) > 0)
-            audio_len += got;
-        soundfile_reader_close(r);
-        clip_len[clip_count] = audio_len - clip_start[clip_count];
-        clip_count++;
     }
-    audio_len -= audio_len % frame_samples;
-    if (clip_count > 0 && clip_start[clip_count - 1] + clip_len[clip_count - 1] > audio_len)
-        clip_len[clip_count - 1] = audio_len - clip_start[clip_count - 1];
+    sim_clip_trim_to_frames(&clips, frame_samples);
+    audio = clips.samples;
+    audio_len = clips.len;
     return 0;
 }
 
@@ -115,34 +100,19 @@ static encoded encode_all(const tx_config *base)
     cfg.first_sequence = 65000; /* wraps during the run */
     cfg.first_timestamp = 0xfff00000u;
     char err[256];
-    tx_stream *tx = tx_stream_create(&cfg, err, sizeof err);
-    if (!tx) {
+    encoded e = {0};
+    double t0 = cpu_now();
+    if (sim_encode(&cfg, audio, audio_len / frame_samples, &e.s, err, sizeof err) != 0) {
         fprintf(stderr, "lossbench: %s\n", err);
         exit(1);
     }
-    encoded e = {0};
-    e.n = (int)(audio_len / frame_samples);
-    e.packets = malloc(sizeof *e.packets * (size_t)e.n);
-    e.lens = malloc(sizeof *e.lens * (size_t)e.n);
-    double t0 = cpu_now();
-    for (int k = 0; k < e.n; k++) {
-        e.lens[k] = tx_stream_encode(tx, audio + (long)k * frame_samples, e.packets[k], 1200);
-        if (e.lens[k] < 0) {
-            fprintf(stderr, "lossbench: encoder error\n");
-            exit(1);
-        }
-    }
     e.encode_cpu_s = cpu_now() - t0;
-    tx_stats s = tx_stream_stats(tx);
-    e.payload_kbps = s.payload_bytes * 8.0 / ((double)audio_len / 48000) / 1000;
-    tx_stream_destroy(tx);
     return e;
 }
 
 static void free_encoded(encoded *e)
 {
-    free(e->packets);
-    free(e->lens);
+    sim_stream_free(&e->s);
 }
 
 /* Plays the encoded stream through RX over the loss pattern LC (NULL: no
@@ -153,15 +123,6 @@ static result run_with(const encoded *e, const loss_case *lc, const int *offsets
 {
     result res = {0};
     res.out = calloc((size_t)audio_len, sizeof(float));
-    rx_config rc;
-    rx_config_defaults(&rc);
-    rc.channels = 1;
-    rc.copy_decoding = copy_decoding;
-    rc.adaptive_rate = false; /* output frames line up with input frames */
-    char err[256];
-    rx_stream *rx = rx_stream_create(&rc, err, sizeof err);
-
-    struct lossmodel model;
     struct lossmodel_config mc;
     lossmodel_config_default(&mc);
     mc.seed = seed;
@@ -170,52 +131,40 @@ static result run_with(const encoded *e, const loss_case *lc, const int *offsets
         mc.loss_rate = lc->rate;
         mc.burst_len = lc->burst > 0 ? lc->burst : 1;
     }
-    lossmodel_init(&model, &mc);
-    bool *dropped = calloc((size_t)e->n, sizeof(bool));
-    for (int k = 0; k < e->n; k++)
-        dropped[k] = lossmodel_fate(&model, (uint64_t)k).drop;
+    const uint64_t n = (uint64_t)e->s.count;
+    bool *dropped = sim_loss_pattern(&mc, n);
 
-    const int64_t frame_ns = (int64_t)frame_samples * 1000000000LL / 48000;
-    static float pcm[5760 * 2];
-    rx_frame_info info;
-    const uint32_t ts0 = 0xfff00000u; /* encode_all()'s first timestamp */
+    sim_config sc;
+    sim_config_defaults(&sc);
+    sc.rx.copy_decoding = copy_decoding;
+    sc.rx.adaptive_rate = false; /* output frames line up with input frames */
+    sc.stream = &e->s;
+    sc.slots = n;
+    sc.fate = sim_fate_pattern;
+    sc.fate_user = dropped;
+    sc.tail_slots = 200; /* the clock runs on 4 s to play what is held */
+    sc.out = res.out;    /* placed by timestamp: lines up with the input */
+    sc.out_samples = audio_len;
+    sim_result sr;
+    char err[256];
     double t0 = cpu_now();
-    int64_t t = 0;
-    for (int k = 0; k < e->n + 200; k++, t += frame_ns) {
-        int s;
-        while ((s = rx_stream_pull(rx, t, false, pcm, &info)) > 0) {
-            /* placed by timestamp: the stream may begin with a frame
-             * rebuilt from a copy, before the first packet that arrived */
-            long pos = (long)(uint32_t)((uint32_t)info.ts - ts0);
-            if (pos + s <= audio_len)
-                memcpy(res.out + pos, pcm, sizeof(float) * (size_t)s);
-        }
-        if (k >= e->n || dropped[k])
-            continue;
-        rx_stream_packet(rx, e->packets[k], (size_t)e->lens[k], t);
+    if (!dropped || sim_run(&sc, &sr, err, sizeof err) != 0) {
+        fprintf(stderr, "lossbench: %s\n", dropped ? err : "out of memory");
+        exit(1);
     }
     res.decode_cpu_s = cpu_now() - t0;
-    rx_stats st = rx_stream_stats(rx);
-    rx_stream_destroy(rx);
 
     /* The copies could rebuild lost frame k if any of packets k+1..k+depth
      * arrived: the pattern's own ideal, against which no copy is wasted. */
-    for (int k = 0; k < e->n; k++) {
-        if (!dropped[k])
-            continue;
-        res.lost++;
-        for (int i = 0; i < ncopies; i++)
-            if (k + offsets[i] < e->n && !dropped[k + offsets[i]]) {
-                res.ideal_copies++;
-                break;
-            }
-    }
-    res.delay_ms = st.delay_ms;
-    res.red = st.frames_red;
-    res.fec = st.frames_fec;
+    res.lost = sr.dropped;
+    res.ideal_copies = sim_pattern_repairable(dropped, n, offsets, ncopies);
+    res.delay_ms = sr.stats.delay_ms;
+    res.red = sr.stats.frames_red;
+    res.fec = sr.stats.frames_fec;
     /* every lost frame not rebuilt was concealed (or, before the first
      * packet and after the last, never played at all) */
     res.plc = res.lost - res.red - res.fec;
+    sim_result_free(&sr);
     free(dropped);
     return res;
 }
@@ -280,7 +229,7 @@ static void measure(result *r, const float *clean16, long n16)
  * packet: what a link carries. Small frames pay mostly for headers. */
 static double wire_kbps(const encoded *e)
 {
-    return e->payload_kbps + 40 * 8.0 * 48000 / frame_samples / 1000;
+    return e->s.payload_kbps + 40 * 8.0 * 48000 / frame_samples / 1000;
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -314,8 +263,8 @@ static void write_reference(void)
         exit(1);
     }
     fprintf(f, "clip,start_sample,samples\n");
-    for (int i = 0; i < clip_count; i++)
-        fprintf(f, "%s,%ld,%ld\n", clip_name[i], clip_start[i], clip_len[i]);
+    for (int i = 0; i < clips.parts; i++)
+        fprintf(f, "%s,%ld,%ld\n", clips.part[i].name, clips.part[i].start, clips.part[i].len);
     fclose(f);
 }
 
@@ -370,7 +319,7 @@ static void table(uint64_t seed, int copy_bitrate, FILE *csv)
             cfg.loss_percent = lbrr ? LBRR_PERCENT : 0;
             encoded e = encode_all(&cfg);
             if (depth == 0)
-                base_kbps = e.payload_kbps;
+                base_kbps = e.s.payload_kbps;
             result clean = run(&e, NULL, depth, seed, RX_COPY_MAIN_DECODER);
             long n16;
             float *clean16 = to_metric_rate(clean.out, audio_len, &n16);
@@ -389,8 +338,8 @@ static void table(uint64_t seed, int copy_bitrate, FILE *csv)
                        "%.1f | %.2f | %.1f | %.1f | %.3f | %.1f | %.0f | %.2f |\n",
                        lc->name, depth, lbrr ? "on" : "off", (unsigned long long)r.lost,
                        pct(r.red, r.lost), ideal, pct(r.ideal_copies, r.lost), pct(r.fec, r.lost),
-                       pct(r.plc, r.lost), r.seg_snr, r.lsd, r.seg_snr_plain, e.payload_kbps,
-                       e.payload_kbps / base_kbps, wire_kbps(&e), r.delay_ms, cpu);
+                       pct(r.plc, r.lost), r.seg_snr, r.lsd, r.seg_snr_plain, e.s.payload_kbps,
+                       e.s.payload_kbps / base_kbps, wire_kbps(&e), r.delay_ms, cpu);
                 if (csv)
                     fprintf(csv,
                             "%s,%.2f,%.0f,%d,%d,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,%.3f,%.3f,%.2f,"
@@ -398,8 +347,8 @@ static void table(uint64_t seed, int copy_bitrate, FILE *csv)
                             lc->loss == LOSSMODEL_LOSS_GE ? "ge" : "bernoulli", lc->rate, lc->burst,
                             depth, lbrr, (unsigned long long)r.lost, pct(r.red, r.lost), ideal,
                             pct(r.ideal_copies, r.lost), pct(r.fec, r.lost), pct(r.plc, r.lost),
-                            r.seg_snr, r.lsd, r.seg_snr_plain, e.payload_kbps,
-                            e.payload_kbps / base_kbps, wire_kbps(&e), r.delay_ms, cpu);
+                            r.seg_snr, r.lsd, r.seg_snr_plain, e.s.payload_kbps,
+                            e.s.payload_kbps / base_kbps, wire_kbps(&e), r.delay_ms, cpu);
                 free(r.out);
             }
             free(clean16);
@@ -448,7 +397,7 @@ static void study_copy_decoding(uint64_t seed, int copy_bitrate)
             result r = run(&e, &cases[c], 2, seed, dec);
             measure(&r, clean16, n16);
             printf("| %s | %s | %.2f | %.2f | %.1f |\n", name, cases[c].name, r.seg_snr, r.lsd,
-                   e.payload_kbps);
+                   e.s.payload_kbps);
             free(r.out);
         }
         free(clean16);
@@ -490,7 +439,7 @@ static void study_copy_bitrate(uint64_t seed)
                 free(r.out);
             }
             printf("| %.1f | %d | %.1f | %.3f | %.2f | %.2f |\n", rates[i] / 1000.0, depth,
-                   e.payload_kbps, e.payload_kbps / e0.payload_kbps, snr[0], snr[1]);
+                   e.s.payload_kbps, e.s.payload_kbps / e0.s.payload_kbps, snr[0], snr[1]);
             free(clean16);
             free(clean.out);
             free_encoded(&e);
@@ -701,6 +650,6 @@ int main(int argc, char **argv)
         fclose(csv);
     printf("\nlossbench: %.1f CPU seconds\n", cpu_now() - t0);
     free(plain16);
-    free(audio);
+    sim_clip_free(&clips);
     return 0;
 }

@@ -15,7 +15,7 @@
 #include "net/addr.h"
 #include "net/clock.h"
 #include "net/loop.h"
-#include "tools/netsim/lossmodel.h"
+#include "sim/lossmodel.h"
 #include "tools/netsim/tcp_relay.h"
 #include "tools/netsim/udp_relay.h"
 

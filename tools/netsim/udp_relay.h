@@ -26,8 +26,8 @@
 #include <sys/socket.h>
 
 #include "net/addr.h"
+#include "sim/lossmodel.h"
 #include "tools/netsim/exit_codes.h"
-#include "tools/netsim/lossmodel.h"
 #include "tools/netsim/pktqueue.h"
 
 enum relay_dir { RELAY_FORWARD, RELAY_REVERSE, RELAY_DIRS };

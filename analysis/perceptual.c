@@ -1,7 +1,7 @@
 /* Perceptual speech quality score; see perceptual.h and docs/perceptual.md. */
-#include "tools/audiocmp/perceptual.h"
+#include "analysis/perceptual.h"
 
-#include "tools/audiocmp/fft.h"
+#include "analysis/fft.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -16,8 +16,8 @@
  * everywhere (a dead link: other measures say so; a MOS would only say "1").
  * NAN compares false with everything: test isnan() first.
  */
-#ifndef AL_TOOLS_AUDIOCMP_PERCEPTUAL_H
-#define AL_TOOLS_AUDIOCMP_PERCEPTUAL_H
+#ifndef AL_ANALYSIS_PERCEPTUAL_H
+#define AL_ANALYSIS_PERCEPTUAL_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /* The radix-2 FFT the measures share (metrics.c: alignment and LSD;
  * perceptual.c: the spectrogram). Pure: no I/O, no global state. */
-#ifndef AL_TOOLS_AUDIOCMP_FFT_H
-#define AL_TOOLS_AUDIOCMP_FFT_H
+#ifndef AL_ANALYSIS_FFT_H
+#define AL_ANALYSIS_FFT_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* Seeded network-impairment model; see lossmodel.h for the definitions. */
-#include "tools/netsim/lossmodel.h"
+#include "sim/lossmodel.h"
 
 #include <math.h>
 #include <stdarg.h>

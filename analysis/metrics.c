@@ -1,7 +1,7 @@
 /* Signal comparison measures; see metrics.h for the definitions. */
-#include "tools/audiocmp/metrics.h"
+#include "analysis/metrics.h"
 
-#include "tools/audiocmp/fft.h"
+#include "analysis/fft.h"
 
 #include <math.h>
 #include <stdint.h>

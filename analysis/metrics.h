@@ -18,8 +18,8 @@
  * computes segmental SNR at 16 kHz; values here are comparable in spirit,
  * not to the decimal.)
  */
-#ifndef AL_TOOLS_AUDIOCMP_METRICS_H
-#define AL_TOOLS_AUDIOCMP_METRICS_H
+#ifndef AL_ANALYSIS_METRICS_H
+#define AL_ANALYSIS_METRICS_H
 
 #include <stddef.h>
 

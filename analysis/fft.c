@@ -1,6 +1,6 @@
 /* The radix-2 FFT (see fft.h). Plain and small on purpose: the measures
  * need a few transforms per second of audio. */
-#include "tools/audiocmp/fft.h"
+#include "analysis/fft.h"
 
 #include <math.h>
 #include <stdlib.h>

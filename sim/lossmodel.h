@@ -49,8 +49,8 @@
  * stretches delays a little instead. Set jitter_reorders to get the real-path
  * behaviour, where each packet leaves at arrival + its own delay.
  */
-#ifndef AL_TOOLS_NETSIM_LOSSMODEL_H
-#define AL_TOOLS_NETSIM_LOSSMODEL_H
+#ifndef AL_SIM_LOSSMODEL_H
+#define AL_SIM_LOSSMODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
