@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1012,6 +1013,70 @@ static void test_writer_killed_leaves_valid_file(void **state)
     }
 }
 
+/* A disk that fills up mid-write (here a file size limit, which fails the
+ * write() the same way, after a torn frame): that write and every later one
+ * fail, and the closed file is a valid WAV of the whole frames before the
+ * failed write. In a child, so the limit binds nothing else. */
+static void test_writer_full_disk(void **state)
+{
+    (void)state;
+    char path[4200];
+    tmp_path(path, sizeof path, "full_disk.wav");
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* Room for the header, 1000 stereo frames and 3 bytes of the next. */
+        struct rlimit lim = {.rlim_cur = 80 + 4 * 1000 + 3, .rlim_max = RLIM_INFINITY};
+        signal(SIGXFSZ, SIG_IGN); /* the failure comes back as EFBIG */
+        if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+            _exit(10);
+        soundfile_writer *w = soundfile_writer_open(path, 2, NULL, 0);
+        if (w == NULL)
+            _exit(11);
+        static float block[1500 * 2];
+        if (soundfile_writer_write(w, block, 500) != 0)
+            _exit(12);
+        if (soundfile_writer_write(w, block, 1500) != -1) /* torn in its first chunk */
+            _exit(13);
+        if (soundfile_writer_write(w, block, 1) != -1) /* sticky */
+            _exit(14);
+        if (soundfile_writer_frames(w) != 500)
+            _exit(15);
+        _exit(soundfile_writer_close(w) == 0 ? 0 : 16);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    int format;
+    assert_int_equal(sf_frames(path, &format), 500);
+    assert_int_equal(format, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    check_other_readers(path, 500);
+
+    /* A file that cannot take even its header is refused at open, and
+     * nothing is left behind. */
+    tmp_path(path, sizeof path, "no_room.wav");
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit lim = {.rlim_cur = 40, .rlim_max = RLIM_INFINITY};
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+            _exit(10);
+        char err[256];
+        soundfile_writer *w = soundfile_writer_open(path, 2, err, sizeof err);
+        if (w != NULL)
+            _exit(11);
+        _exit(strstr(err, "cannot write") != NULL ? 0 : 12);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_not_equal(access(path, F_OK), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1040,6 +1105,7 @@ int main(void)
         cmocka_unit_test(test_writer_rf64_past_limit),
         cmocka_unit_test(test_writer_rf64_boundary),
         cmocka_unit_test(test_writer_killed_leaves_valid_file),
+        cmocka_unit_test(test_writer_full_disk),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
