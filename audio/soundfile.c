@@ -1,16 +1,23 @@
-/* Sound files in and out: libsndfile for the containers, speexdsp for the
- * rate conversion to 48 kHz. See soundfile.h for the contract. */
+/* Sound files in and out: libsndfile for reading and for writing FLAC,
+ * wav_header.h for writing WAV/RF64, speexdsp for the rate conversion to
+ * 48 kHz. See soundfile.h for the contract. */
 #include "audio/soundfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
 #include <speex/speex_resampler.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "audio/wav_header.h"
+#include "common/status.h"
 
 /* Frames moved per libsndfile / resampler call. Large enough that per-call
  * overhead vanishes, small enough that a wide file's buffers stay small
@@ -52,20 +59,30 @@ struct soundfile_reader {
     int failed; /* a read error happened; sticky until rewind */
 };
 
-/* A WAV being written gets its sizes rewritten every this many frames (1 s
+/* A WAV being written gets its header rewritten every this many frames (1 s
  * at 48 kHz), so that a file whose writer is killed (SIGKILL, a crash)
  * still says how much audio it holds, to within a second. Each update is
- * two seeks and a 44-byte write; libsndfile's SFC_SET_UPDATE_HEADER_AUTO
- * would do it after every write call (50 per second at 20 ms frames). */
+ * one 80-byte pwrite() at offset 0 of sizes that count only samples the
+ * kernel already has, so a crash at any point leaves either the previous
+ * header or the new one, both true of the file. (A power cut is another
+ * matter: no fsync is done, as that would stall a real-time writer.) */
 #define HEADER_UPDATE_FRAMES SOUNDFILE_RATE
 
+/* Why our own WAV writer rather than libsndfile's (which writes FLAC here):
+ * libsndfile's WAV stops at 4 GiB, and its RF64 with SFC_RF64_AUTO_DOWNGRADE
+ * switches at a fixed 4 GiB, so the switch could only be tested by writing
+ * 4 GiB; ours switches at a limit a test can lower to a few KiB, with a
+ * header of one known layout (wav_header.h) rewritten in place. */
 struct soundfile_writer {
-    SNDFILE *sf;
     int channels;
-    int is_wav; /* the header holds sizes to keep up to date */
-    int64_t frames;
-    int64_t header_frames; /* what the header says the file holds */
-    float buf[];           /* CHUNK_FRAMES x channels, the clipped copy of the input */
+    SNDFILE *sf;           /* FLAC: libsndfile writes the container */
+    int fd;                /* WAV: our own file, -1 for FLAC */
+    int failed;            /* WAV: a write failed; later writes are refused */
+    uint64_t riff_limit;   /* WAV: the riff size past which the file is RF64 */
+    int64_t frames;        /* frames taken so far (whole frames in the file) */
+    int64_t header_frames; /* WAV: what the header on disk says the file holds */
+    float *clipped;        /* CHUNK_FRAMES x channels: the clipped copy for libsndfile */
+    uint8_t *pcm;          /* CHUNK_FRAMES x channels x 2 bytes: 16-bit little-endian */
 };
 
 static void set_err(char *err, size_t err_size, const char *fmt, ...)
@@ -417,19 +434,127 @@ static int ext_equals(const char *ext, const char *want)
     return *ext == '\0' && *want == '\0';
 }
 
-/* The container from the file name's extension; 0 when not one we write. */
-static int format_for(const char *path)
+enum out_format { OUT_NONE, OUT_WAV, OUT_FLAC };
+
+/* The container from the file name's extension. */
+static enum out_format format_for(const char *path)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash != NULL ? slash + 1 : path;
     const char *dot = strrchr(base, '.');
     if (dot == NULL || dot == base)
-        return 0; /* no extension, or a hidden file like ".wav" */
+        return OUT_NONE; /* no extension, or a hidden file like ".wav" */
     if (ext_equals(dot + 1, "wav"))
-        return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+        return OUT_WAV;
     if (ext_equals(dot + 1, "flac"))
-        return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+        return OUT_FLAC;
+    return OUT_NONE;
+}
+
+/* write() until all N bytes are in, or an error (errno set). A short write
+ * happens on a full disk; EINTR when a signal handler ran. */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t put = write(fd, p, n);
+        if (put < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (put == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
+        p += put;
+        n -= (size_t)put;
+    }
     return 0;
+}
+
+/* Rewrites the header for the frames written so far: one pwrite(), so the
+ * file on disk holds the old header or the new one, never a mix. */
+static int update_wav_header(soundfile_writer *w)
+{
+    uint8_t h[WAV_HEADER_BYTES];
+    const uint64_t data_bytes = (uint64_t)w->frames * (uint64_t)w->channels * WAV_BYTES_PER_SAMPLE;
+    if (wav_header_build(h, w->channels, SOUNDFILE_RATE, data_bytes, w->riff_limit) != AL_OK)
+        return -1;
+    ssize_t put;
+    do {
+        put = pwrite(w->fd, h, sizeof h, 0);
+    } while (put < 0 && errno == EINTR);
+    if (put != (ssize_t)sizeof h)
+        return -1;
+    w->header_frames = w->frames;
+    return 0;
+}
+
+static void free_writer(soundfile_writer *w)
+{
+    free(w->clipped);
+    free(w->pcm);
+    free(w);
+}
+
+static soundfile_writer *open_wav(soundfile_writer *w, const char *path, char *err, size_t err_size)
+{
+    w->pcm = malloc((size_t)CHUNK_FRAMES * (size_t)w->channels * WAV_BYTES_PER_SAMPLE);
+    if (w->pcm == NULL) {
+        set_err(err, err_size, "out of memory");
+        free_writer(w);
+        return NULL;
+    }
+    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (w->fd < 0) {
+        set_err(err, err_size, "cannot create '%s': %s", path, strerror(errno));
+        free_writer(w);
+        return NULL;
+    }
+    /* The empty file's header first, so the samples start at its end. */
+    uint8_t h[WAV_HEADER_BYTES];
+    if (wav_header_build(h, w->channels, SOUNDFILE_RATE, 0, w->riff_limit) != AL_OK ||
+        write_all(w->fd, h, sizeof h) != 0) {
+        set_err(err, err_size, "cannot write '%s': %s", path, strerror(errno));
+        close(w->fd);
+        unlink(path);
+        free_writer(w);
+        return NULL;
+    }
+    return w;
+}
+
+static soundfile_writer *open_flac(soundfile_writer *w, const char *path, char *err,
+                                   size_t err_size)
+{
+    SF_INFO info = {.samplerate = SOUNDFILE_RATE,
+                    .channels = w->channels,
+                    .format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16};
+    /* Checked before creating anything, so a refused combination (FLAC
+     * holds at most 8 channels) leaves no empty file behind. */
+    if (!sf_format_check(&info)) {
+        set_err(err, err_size, "cannot write '%s': %d channels not supported by this format", path,
+                w->channels);
+        free_writer(w);
+        return NULL;
+    }
+    w->clipped = malloc((size_t)CHUNK_FRAMES * (size_t)w->channels * sizeof *w->clipped);
+    if (w->clipped == NULL) {
+        set_err(err, err_size, "out of memory");
+        free_writer(w);
+        return NULL;
+    }
+    w->sf = sf_open(path, SFM_WRITE, &info);
+    if (w->sf == NULL) {
+        char why[128];
+        set_err(err, err_size, "cannot create '%s': %s", path, sf_reason(why, sizeof why));
+        free_writer(w);
+        return NULL;
+    }
+    /* We clip ourselves, but this also makes libsndfile saturate rather
+     * than wrap if a value at exactly +1.0 rounds past 32767. */
+    sf_command(w->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    return w;
 }
 
 soundfile_writer *soundfile_writer_open(const char *path, int channels, char *err, size_t err_size)
@@ -440,8 +565,8 @@ soundfile_writer *soundfile_writer_open(const char *path, int channels, char *er
         set_err(err, err_size, "no file name given");
         return NULL;
     }
-    int format = format_for(path);
-    if (format == 0) {
+    enum out_format format = format_for(path);
+    if (format == OUT_NONE) {
         set_err(err, err_size, "cannot write '%s': unknown extension (use .wav or .flac)", path);
         return NULL;
     }
@@ -450,68 +575,83 @@ soundfile_writer *soundfile_writer_open(const char *path, int channels, char *er
         return NULL;
     }
 
-    SF_INFO info = {.samplerate = SOUNDFILE_RATE, .channels = channels, .format = format};
-    /* Checked before creating anything, so a refused combination (FLAC
-     * holds at most 8 channels) leaves no empty file behind. */
-    if (!sf_format_check(&info)) {
-        set_err(err, err_size, "cannot write '%s': %d channels not supported by this format", path,
-                channels);
-        return NULL;
-    }
-
-    soundfile_writer *w =
-        malloc(sizeof *w + (size_t)CHUNK_FRAMES * (size_t)channels * sizeof w->buf[0]);
+    soundfile_writer *w = calloc(1, sizeof *w);
     if (w == NULL) {
         set_err(err, err_size, "out of memory");
         return NULL;
     }
     w->channels = channels;
-    w->is_wav = (format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV;
-    w->frames = 0;
-    w->header_frames = 0;
-    w->sf = sf_open(path, SFM_WRITE, &info);
-    if (w->sf == NULL) {
-        char why[128];
-        set_err(err, err_size, "cannot create '%s': %s", path, sf_reason(why, sizeof why));
-        free(w);
-        return NULL;
+    w->fd = -1;
+    w->riff_limit = WAV_RIFF_LIMIT;
+    return format == OUT_WAV ? open_wav(w, path, err, err_size) : open_flac(w, path, err, err_size);
+}
+
+int soundfile_writer_set_riff_limit(soundfile_writer *writer, uint64_t bytes)
+{
+    if (writer == NULL || writer->fd < 0)
+        return -1;
+    writer->riff_limit = bytes == 0 || bytes > WAV_RIFF_LIMIT ? WAV_RIFF_LIMIT : bytes;
+    return 0;
+}
+
+/* The input clipped to [-1, 1], NaN made silence (it would become an
+ * arbitrary integer in the conversion). */
+static float clip_sample(float v)
+{
+    if (isnan(v))
+        return 0.0f;
+    return v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v;
+}
+
+/* N frames as 16-bit PCM, scaled and rounded as libsndfile does (x 32767,
+ * to nearest), so that a WAV and a FLAC of the same input hold the same
+ * samples. */
+static int write_wav_chunk(soundfile_writer *w, const float *in, long n)
+{
+    const size_t count = (size_t)n * (size_t)w->channels;
+    for (size_t i = 0; i < count; i++) {
+        int16_t s = (int16_t)lrintf(clip_sample(in[i]) * 32767.0f);
+        w->pcm[2 * i] = (uint8_t)((uint16_t)s & 0xFF);
+        w->pcm[2 * i + 1] = (uint8_t)((uint16_t)s >> 8);
     }
-    /* We clip ourselves, but this also makes libsndfile saturate rather
-     * than wrap if a value at exactly +1.0 rounds past 32767. */
-    sf_command(w->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
-    return w;
+    if (write_all(w->fd, w->pcm, count * WAV_BYTES_PER_SAMPLE) != 0) {
+        /* Part of the chunk may be in the file; the header counts only what
+         * came before it, and nothing more is appended after a torn frame. */
+        w->failed = 1;
+        return -1;
+    }
+    w->frames += n;
+    return 0;
+}
+
+static int write_flac_chunk(soundfile_writer *w, const float *in, long n)
+{
+    const size_t count = (size_t)n * (size_t)w->channels;
+    for (size_t i = 0; i < count; i++)
+        w->clipped[i] = clip_sample(in[i]);
+    sf_count_t put = sf_writef_float(w->sf, w->clipped, n);
+    if (put > 0)
+        w->frames += put;
+    return put == n ? 0 : -1;
 }
 
 int soundfile_writer_write(soundfile_writer *writer, const float *in, long frames)
 {
-    if (writer == NULL || frames < 0 || (in == NULL && frames > 0))
+    if (writer == NULL || frames < 0 || (in == NULL && frames > 0) || writer->failed)
         return -1;
-    const int ch = writer->channels;
+    const bool wav = writer->fd >= 0;
     while (frames > 0) {
         long n = frames > CHUNK_FRAMES ? CHUNK_FRAMES : frames;
-        size_t count = (size_t)n * (size_t)ch;
-        for (size_t i = 0; i < count; i++) {
-            float v = in[i];
-            /* NaN would become an arbitrary integer in the conversion. */
-            if (isnan(v))
-                v = 0.0f;
-            else if (v > 1.0f)
-                v = 1.0f;
-            else if (v < -1.0f)
-                v = -1.0f;
-            writer->buf[i] = v;
-        }
-        sf_count_t put = sf_writef_float(writer->sf, writer->buf, n);
-        if (put > 0)
-            writer->frames += put;
-        if (put != n)
+        int rc = wav ? write_wav_chunk(writer, in, n) : write_flac_chunk(writer, in, n);
+        if (rc != 0)
             return -1;
-        in += count;
+        in += (size_t)n * (size_t)writer->channels;
         frames -= n;
     }
-    if (writer->is_wav && writer->frames - writer->header_frames >= HEADER_UPDATE_FRAMES) {
-        sf_command(writer->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
-        writer->header_frames = writer->frames;
+    if (wav && writer->frames - writer->header_frames >= HEADER_UPDATE_FRAMES &&
+        update_wav_header(writer) != 0) {
+        writer->failed = 1;
+        return -1;
     }
     return 0;
 }
@@ -525,8 +665,17 @@ int soundfile_writer_close(soundfile_writer *writer)
 {
     if (writer == NULL)
         return 0;
-    /* sf_close writes the final WAV sizes / FLAC stream info. */
-    int rc = sf_close(writer->sf);
-    free(writer);
-    return rc == 0 ? 0 : -1;
+    int rc;
+    if (writer->fd >= 0) {
+        /* The final sizes: even after a failed write, the whole frames
+         * before it make a valid file. */
+        rc = update_wav_header(writer);
+        if (close(writer->fd) != 0)
+            rc = -1;
+    } else {
+        /* sf_close writes the FLAC stream info. */
+        rc = sf_close(writer->sf) == 0 ? 0 : -1;
+    }
+    free_writer(writer);
+    return rc;
 }

@@ -10,6 +10,11 @@
  * The writer takes interleaved float at 48 kHz and writes WAV (16-bit PCM) or
  * FLAC (16-bit), chosen from the file name's extension (.wav, .flac); anything
  * else is refused. soundfile_writer_close() always leaves a valid file.
+ * A WAV's header is rewritten about once a second while it is written, so a
+ * writer killed at any point leaves a valid file saying how much it holds to
+ * within a second. A WAV stays a plain WAV (with a JUNK chunk that every
+ * reader skips) up to 4 GiB and becomes RF64 (EBU Tech 3306) past it, which
+ * libsndfile, ffmpeg and sox read; wav_header.h has the layout.
  */
 #ifndef AL_AUDIO_SOUNDFILE_H
 #define AL_AUDIO_SOUNDFILE_H
@@ -48,8 +53,17 @@ void soundfile_reader_close(soundfile_reader *reader);
  *  Returns NULL with a reason in ERR on failure. */
 soundfile_writer *soundfile_writer_open(const char *path, int channels, char *err, size_t err_size);
 
-/** Appends FRAMES interleaved frames. Returns 0, or -1 on a write error. */
+/** Appends FRAMES interleaved frames, clipped to [-1, 1] (NaN as 0). Returns
+ *  0, or -1 on a write error; after a WAV write error every later write
+ *  fails too, and the file keeps the whole frames written before it. */
 int soundfile_writer_write(soundfile_writer *writer, const float *in, long frames);
+
+/** For tests: makes a WAV writer switch to RF64 once the file's riff size
+ *  (its length less 8 bytes) passes BYTES instead of 4 GiB, so that a test
+ *  can cross the limit with a few KiB. 0 restores the default. Takes effect
+ *  at the next header update; call it right after open. Returns 0, or -1
+ *  for NULL or a FLAC writer. */
+int soundfile_writer_set_riff_limit(soundfile_writer *writer, uint64_t bytes);
 
 /** Frames written so far. */
 int64_t soundfile_writer_frames(const soundfile_writer *writer);

@@ -15,6 +15,10 @@ packages=(
     # with udpsrc, rtpreddec, rtpjitterbuffer, rtpopusdepay, wavenc (good)
     # and opusdec, audioconvert, audioresample (base), tshark (+dumpcap)
     ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good tshark
+    sox # soxi: a third reader of the WAV/RF64 files we write (tests/unit/test_soundfile.c)
+    # scripts/fuzz.sh: clang with libFuzzer and its sanitizer runtimes (only
+    # recommended by clang, so named here)
+    clang libclang-rt-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(gnuplot-nox)

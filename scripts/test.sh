@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything with AddressSanitizer + UndefinedBehaviorSanitizer and
-# runs every test (unit, fuzz drivers, end-to-end). Installs what is missing.
+# runs every test (unit, fuzz drivers, end-to-end), then every fuzz target
+# under libFuzzer for a short time (scripts/fuzz.sh; FUZZ_SECONDS=0 skips
+# it). Installs what is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -19,4 +21,5 @@ rm -rf "$dest"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
 export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@"
+(cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@")
+"$root/scripts/fuzz.sh"

@@ -32,12 +32,25 @@ wait "${rxpid[$p3]}" || fail "SIGQUIT: exit status $?: $(cat "$WORK/rx$p3.log")"
 cat "$WORK/rx$p2.log" "$WORK/rx$p3.log"
 
 # What the header says against what the file holds (16-bit mono after the
-# 44-byte header); wave reads the header's count.
+# header, whose size is found by walking its chunks to "data": it is not
+# always 44 bytes); wave reads the header's count.
 check() {
     python3 - "$1" "$2" <<'PY' || fail "$3"
-import os, sys, wave
+import os, struct, sys, wave
 path, slack = sys.argv[1], int(sys.argv[2])
-held = (os.path.getsize(path) - 44) // 2
+def data_offset(path):
+    with open(path, "rb") as f:
+        assert f.read(12)[8:] == b"WAVE", "not a WAVE file"
+        pos = 12
+        while True:
+            f.seek(pos)
+            head = f.read(8)
+            assert len(head) == 8, "no data chunk"
+            cid, size = head[:4], struct.unpack("<I", head[4:])[0]
+            if cid == b"data":
+                return pos + 8
+            pos += 8 + size + (size & 1)
+held = (os.path.getsize(path) - data_offset(path)) // 2
 said = wave.open(path).getnframes()
 print(f"{os.path.basename(path)}: header {said} frames, file {held} frames")
 assert held > 2 * 48000, "less than 2 s in the file"

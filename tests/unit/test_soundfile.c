@@ -1,7 +1,9 @@
 /* Unit tests for audio/soundfile: the reader (channel mapping, resampling to
  * 48 kHz, length, time alignment, rewind, bad files) and the writer (WAV and
  * FLAC round trips, clipping, refused names). Test files are generated with
- * libsndfile into a private temporary directory that is removed afterwards. */
+ * libsndfile into a private temporary directory that is removed afterwards.
+ * WAVs past the riff limit (RF64) are checked with libsndfile, ffprobe and
+ * soxi, each reading the header its own way. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +13,14 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audio/soundfile.h"
@@ -772,20 +777,19 @@ static void test_writer_null_safe(void **state)
     sf_close(sf);
 }
 
-/* The data chunk size a WAV's header states right now (the canonical
- * 44-byte header libsndfile writes: "data" and its size at bytes 36..43). */
-static long wav_header_frames(const char *path, int channels)
+/* What libsndfile makes of PATH right now: its frame count, and its
+ * container in *FORMAT (SF_FORMAT_WAV or SF_FORMAT_RF64, with the encoding).
+ * Reading it with another program's parser, not ours, is the point. */
+static long sf_frames(const char *path, int *format)
 {
-    unsigned char h[44];
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t got = fread(h, 1, sizeof h, f);
-    fclose(f);
-    assert_int_equal(got, sizeof h);
-    assert_memory_equal(h + 36, "data", 4);
-    unsigned long bytes =
-        h[40] | h[41] << 8 | (unsigned long)h[42] << 16 | (unsigned long)h[43] << 24;
-    return (long)(bytes / (2u * (unsigned)channels));
+    SF_INFO info = {0};
+    SNDFILE *sf = sf_open(path, SFM_READ, &info);
+    if (sf == NULL)
+        fail_msg("libsndfile cannot read %s: %s", path, sf_strerror(NULL));
+    sf_close(sf);
+    if (format != NULL)
+        *format = info.format;
+    return (long)info.frames;
 }
 
 /* A WAV still being written says how much it holds to within a second, so
@@ -800,11 +804,277 @@ static void test_writer_wav_header_kept_up(void **state)
     float block[960 * 2] = {0};
     for (int i = 0; i < 175; i++) /* 3.5 s in 20 ms frames */
         assert_int_equal(soundfile_writer_write(w, block, 960), 0);
-    long said = wav_header_frames(path, 2);
+    int format;
+    long said = sf_frames(path, &format);
     if (said < 175 * 960 - 48000 || said > 175 * 960)
         fail_msg("the open file's header says %ld frames of %d", said, 175 * 960);
+    assert_int_equal(format, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
     assert_int_equal(soundfile_writer_close(w), 0);
-    assert_int_equal(wav_header_frames(path, 2), 175 * 960);
+    assert_int_equal(sf_frames(path, &format), 175 * 960);
+    assert_int_equal(format, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+}
+
+/* ---- RF64 past the riff limit, read by libsndfile, ffprobe and sox -------- */
+
+/* Runs CMD (a shell command printing one integer) and returns the integer;
+ * fails the test when the program is missing or prints something else.
+ * ffprobe comes with ffmpeg and soxi with sox, both from scripts/setup.sh. */
+static long run_for_number(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    if (p == NULL)
+        fail_msg("cannot run: %s", cmd);
+    char out[256] = "";
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    char *end;
+    long v = strtol(out, &end, 10);
+    if (status != 0 || end == out || (*end != '\0' && *end != '\n'))
+        fail_msg("'%s' exited with %d, printed \"%s\" (scripts/setup.sh installs ffmpeg and sox)",
+                 cmd, status, out);
+    return v;
+}
+
+/* The frame count ffprobe (ffmpeg's wav demuxer) and soxi (sox's own WAV
+ * reader) find in PATH: each parses the header itself, neither with our code
+ * nor libsndfile's. */
+static void check_other_readers(const char *path, long want_frames)
+{
+    char cmd[4400];
+    assert_null(strchr(path, '\''));
+    snprintf(cmd, sizeof cmd,
+             "ffprobe -v error -select_streams a:0 -show_entries stream=duration_ts "
+             "-of default=nw=1:nk=1 '%s'",
+             path);
+    long ff = run_for_number(cmd);
+    snprintf(cmd, sizeof cmd, "soxi -s '%s'", path);
+    long sox = run_for_number(cmd);
+    if (ff != want_frames || sox != want_frames)
+        fail_msg("%s: ffprobe says %ld frames, soxi %ld, written %ld", path, ff, sox, want_frames);
+}
+
+static double gen_ramp(long frame, int channel, int rate)
+{
+    (void)rate;
+    return (double)((frame * 7 + channel * 3) % 2001 - 1000) / 1000.0;
+}
+
+/* Writes FRAMES frames of gen_ramp through a writer in 960-frame (20 ms)
+ * blocks, with the riff limit LIMIT (0: the default). */
+static soundfile_writer *write_ramp(const char *path, int channels, long frames, uint64_t limit)
+{
+    char err[256];
+    soundfile_writer *w = soundfile_writer_open(path, channels, err, sizeof err);
+    if (w == NULL)
+        fail_msg("%s", err);
+    if (limit != 0)
+        assert_int_equal(soundfile_writer_set_riff_limit(w, limit), 0);
+    float block[960 * 2];
+    for (long done = 0; done < frames;) {
+        long n = frames - done < 960 ? frames - done : 960;
+        for (long i = 0; i < n; i++) {
+            for (int c = 0; c < channels; c++)
+                block[i * channels + c] = (float)gen_ramp(done + i, c, SOUNDFILE_RATE);
+        }
+        assert_int_equal(soundfile_writer_write(w, block, n), 0);
+        done += n;
+    }
+    return w;
+}
+
+/* Every sample of PATH is gen_ramp's, as 16-bit PCM keeps it. */
+static void check_ramp(const char *path, int channels, long frames)
+{
+    long n;
+    float *got = read_path(path, channels, 4096, &n);
+    assert_int_equal(n, frames);
+    for (long i = 0; i < frames; i++) {
+        for (int c = 0; c < channels; c++) {
+            double want = gen_ramp(i, c, SOUNDFILE_RATE);
+            if (fabs(got[i * channels + c] - want) > Q16_TOLERANCE)
+                fail_msg("%s frame %ld ch %d: %g, wrote %g", path, i, c, got[i * channels + c],
+                         want);
+        }
+    }
+    free(got);
+}
+
+/* A riff limit of 4 KiB stands in for 4 GiB: the file turns RF64 at its
+ * first header update, stays readable while being written, and ends as an
+ * RF64 that libsndfile, ffprobe and sox read to the frame. */
+static void test_writer_rf64_past_limit(void **state)
+{
+    (void)state;
+    char path[4200];
+    tmp_path(path, sizeof path, "past_limit.wav");
+    const long frames = 2 * SOUNDFILE_RATE + 12345;
+    soundfile_writer *w = write_ramp(path, 2, frames, 4096);
+    /* While open: RF64 since the last update, at 2 s. */
+    int format;
+    assert_int_equal(sf_frames(path, &format), 2 * SOUNDFILE_RATE);
+    assert_int_equal(format, SF_FORMAT_RF64 | SF_FORMAT_PCM_16);
+    check_other_readers(path, 2 * SOUNDFILE_RATE);
+    assert_int_equal(soundfile_writer_close(w), 0);
+
+    assert_int_equal(sf_frames(path, &format), frames);
+    assert_int_equal(format, SF_FORMAT_RF64 | SF_FORMAT_PCM_16);
+    check_other_readers(path, frames);
+    check_ramp(path, 2, frames);
+}
+
+/* Right at the limit the file is still a plain WAV; one frame more makes it
+ * RF64. Mono: a frame is 2 bytes, and the riff size is 72 + the data. */
+static void test_writer_rf64_boundary(void **state)
+{
+    (void)state;
+    const long frames = 30000;
+    const uint64_t limit = 72 + 2 * (uint64_t)frames;
+    char path[4200];
+    int format;
+
+    tmp_path(path, sizeof path, "at_limit.wav");
+    assert_int_equal(soundfile_writer_close(write_ramp(path, 1, frames, limit)), 0);
+    assert_int_equal(sf_frames(path, &format), frames);
+    assert_int_equal(format, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    check_other_readers(path, frames);
+    check_ramp(path, 1, frames);
+
+    tmp_path(path, sizeof path, "over_limit.wav");
+    assert_int_equal(soundfile_writer_close(write_ramp(path, 1, frames + 1, limit)), 0);
+    assert_int_equal(sf_frames(path, &format), frames + 1);
+    assert_int_equal(format, SF_FORMAT_RF64 | SF_FORMAT_PCM_16);
+    check_other_readers(path, frames + 1);
+    check_ramp(path, 1, frames + 1);
+
+    /* FLAC has no such limit, and no hook for it. */
+    tmp_path(path, sizeof path, "no_limit.flac");
+    soundfile_writer *w = soundfile_writer_open(path, 1, NULL, 0);
+    assert_non_null(w);
+    assert_int_equal(soundfile_writer_set_riff_limit(w, limit), -1);
+    assert_int_equal(soundfile_writer_close(w), 0);
+    assert_int_equal(soundfile_writer_set_riff_limit(NULL, limit), -1);
+}
+
+/* A writer killed with SIGKILL (nothing runs at exit) after FRAMES frames,
+ * in a child process, with the riff limit LIMIT. */
+static void write_and_die(const char *path, long frames, uint64_t limit)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        soundfile_writer *w = soundfile_writer_open(path, 2, NULL, 0);
+        if (w == NULL || (limit != 0 && soundfile_writer_set_riff_limit(w, limit) != 0))
+            _exit(1);
+        float block[960 * 2] = {0};
+        for (long done = 0; done < frames; done += 960) {
+            if (soundfile_writer_write(w, block, 960) != 0)
+                _exit(1);
+        }
+        raise(SIGKILL);
+        _exit(1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* Killed before the first header update, between two updates as a plain
+ * WAV, and between two updates after turning RF64: each file is valid and
+ * says what its last update said, to every reader. */
+static void test_writer_killed_leaves_valid_file(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        long frames;    /* written before the kill, in 960-frame blocks */
+        long said;      /* the frames the last header update stated */
+        uint64_t limit; /* 0: the real 4 GiB */
+        int format;
+    } cases[] = {
+        {"killed_early.wav", 960 * 20, 0, 0, SF_FORMAT_WAV},
+        {"killed_wav.wav", 960 * 125, 96000, 0, SF_FORMAT_WAV},
+        {"killed_rf64.wav", 960 * 125, 96000, 8192, SF_FORMAT_RF64},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[4200];
+        tmp_path(path, sizeof path, cases[i].name);
+        write_and_die(path, cases[i].frames, cases[i].limit);
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        /* Every sample reached the file; the header lags them. */
+        assert_int_equal(st.st_size, 80 + cases[i].frames * 4);
+        int format;
+        assert_int_equal(sf_frames(path, &format), cases[i].said);
+        assert_int_equal(format, cases[i].format | SF_FORMAT_PCM_16);
+        if (cases[i].said > 0)
+            check_other_readers(path, cases[i].said);
+    }
+}
+
+/* A disk that fills up mid-write (here a file size limit, which fails the
+ * write() the same way, after a torn frame): that write and every later one
+ * fail, and the closed file is a valid WAV of the whole frames before the
+ * failed write. In a child, so the limit binds nothing else. */
+static void test_writer_full_disk(void **state)
+{
+    (void)state;
+    char path[4200];
+    tmp_path(path, sizeof path, "full_disk.wav");
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* Room for the header, 1000 stereo frames and 3 bytes of the next. */
+        struct rlimit lim = {.rlim_cur = 80 + 4 * 1000 + 3, .rlim_max = RLIM_INFINITY};
+        signal(SIGXFSZ, SIG_IGN); /* the failure comes back as EFBIG */
+        if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+            _exit(10);
+        soundfile_writer *w = soundfile_writer_open(path, 2, NULL, 0);
+        if (w == NULL)
+            _exit(11);
+        static float block[1500 * 2];
+        if (soundfile_writer_write(w, block, 500) != 0)
+            _exit(12);
+        if (soundfile_writer_write(w, block, 1500) != -1) /* torn in its first chunk */
+            _exit(13);
+        if (soundfile_writer_write(w, block, 1) != -1) /* sticky */
+            _exit(14);
+        if (soundfile_writer_frames(w) != 500)
+            _exit(15);
+        _exit(soundfile_writer_close(w) == 0 ? 0 : 16);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    int format;
+    assert_int_equal(sf_frames(path, &format), 500);
+    assert_int_equal(format, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    check_other_readers(path, 500);
+
+    /* A file that cannot take even its header is refused at open, and
+     * nothing is left behind. */
+    tmp_path(path, sizeof path, "no_room.wav");
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit lim = {.rlim_cur = 40, .rlim_max = RLIM_INFINITY};
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+            _exit(10);
+        char err[256];
+        soundfile_writer *w = soundfile_writer_open(path, 2, err, sizeof err);
+        if (w != NULL)
+            _exit(11);
+        _exit(strstr(err, "cannot write") != NULL ? 0 : 12);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_not_equal(access(path, F_OK), 0);
 }
 
 int main(void)
@@ -832,6 +1102,10 @@ int main(void)
         cmocka_unit_test(test_writer_refuses),
         cmocka_unit_test(test_writer_null_safe),
         cmocka_unit_test(test_writer_wav_header_kept_up),
+        cmocka_unit_test(test_writer_rf64_past_limit),
+        cmocka_unit_test(test_writer_rf64_boundary),
+        cmocka_unit_test(test_writer_killed_leaves_valid_file),
+        cmocka_unit_test(test_writer_full_disk),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
