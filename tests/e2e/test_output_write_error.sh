@@ -31,8 +31,7 @@ kill -TERM "$rx"
 rc=0
 wait "$rx" || rc=$?
 cat "$WORK/rx.log"
-[[ $rc -le 1 ]] || fail "receiver exit status $rc"
-grep -q "interrupted" <(grep "cannot write" "$WORK/rx.log") && fail "a write error reported as an interruption"
+[[ $rc -eq 0 ]] || fail "receiver exit status $rc (the file could not be finalised?)"
 python3 -c "import wave, sys; w = wave.open(sys.argv[1]); print(w.getnframes(), 'frames kept')" "$WORK/out.wav" ||
     fail "the file is not readable"
 echo "output write error: ok"

@@ -12,7 +12,7 @@ start_receiver "$WORK/rx.log" --output "$WORK/out.wav" --once --stats "$WORK/sta
 rx=$RX_PID; port=$RX_PORT
 
 python3 - "$port" "$WORK/holder.log" <<'PY' &
-import socket, sys, time
+import re, socket, sys, time
 port, log = int(sys.argv[1]), open(sys.argv[2], "w", buffering=1)
 s = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=("127.0.0.2", 0))
 sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=hold\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
@@ -27,12 +27,13 @@ url = f"rtsp://127.0.0.1:{port}/audio"
 ask(f"ANNOUNCE {url} RTSP/1.0\r\nCSeq: 1\r\nContent-Type: application/sdp\r\n"
     f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
 print(f"{time.monotonic():.3f} claimed", file=log)
-ask(f"SETUP {url}/streamid=0 RTSP/1.0\r\nCSeq: 2\r\n"
-    "Transport: RTP/AVP/UDP;unicast;client_port=40000-40001;mode=record\r\n\r\n")
+reply = ask(f"SETUP {url}/streamid=0 RTSP/1.0\r\nCSeq: 2\r\n"
+            "Transport: RTP/AVP/UDP;unicast;client_port=40000-40001;mode=record\r\n\r\n")
+session = re.search(rb"Session: ([0-9A-F]+)", reply).group(1).decode()
 for cseq in range(3, 30):
-    time.sleep(0.5)
+    time.sleep(0.5)  # keep-alives, well inside any timeout
     try:
-        if not ask(f"GET_PARAMETER {url} RTSP/1.0\r\nCSeq: {cseq}\r\n\r\n"):
+        if not ask(f"GET_PARAMETER {url} RTSP/1.0\r\nCSeq: {cseq}\r\nSession: {session}\r\n\r\n"):
             print(f"{time.monotonic():.3f} closed", file=log)
             break
     except OSError as e:
