@@ -104,7 +104,7 @@ static void temp_path(char *path, size_t size, const char *name)
 static rx_app *plain_receiver(const char *path, rx_options *opt)
 {
     char *argv[] = {"receiver", "-q",         "--no-control",   "--listen", "127.0.0.1:0",
-                    "--output", (char *)path, "--idle-timeout", "1", NULL};
+                    "--output", (char *)path, "--idle-timeout", "1",        NULL};
     assert_int_equal(rx_options_parse((int)(sizeof argv / sizeof argv[0]) - 1, argv, opt), AL_OK);
     int status = -1;
     rx_app *app = rx_app_create(opt, &status);
