@@ -122,7 +122,7 @@ static rx_stream *file_receiver(void)
     rx_config cfg;
     rx_config_defaults(&cfg);
     cfg.channels = 1;
-    cfg.adaptive_rate = false; /* as receiver/main.c sets up a file */
+    cfg.adaptive_rate = false; /* as receiver/rx_options.c sets up a file */
     cfg.late_hold_ns = RX_FILE_LATE_HOLD_NS;
     char err[128];
     rx_stream *rx = rx_stream_create(&cfg, err, sizeof err);
@@ -150,7 +150,7 @@ static void take(played *p, int samples, const rx_frame_info *info)
 
 /* Sends packets 0..N-1 one frame apart, the ones in [LATE_FROM, LATE_TO)
  * LATE_NS late (the link keeps their order: the packets behind them queue
- * up), none of those before SKIP; plays as receiver/main.c does for a file:
+ * up), none of those before SKIP; plays as receiver/rx_output.c does for a file:
  * what is due before each arrival, then everything held at the end. */
 static played run_file(rx_stream *rx, int n, int skip, int late_from, int late_to, int64_t late_ns)
 {
