@@ -59,7 +59,7 @@
  *  accepted and reads per connection, so a flood on one socket never
  *  starves the others, the playout or a signal. */
 #define AL_RX_DATAGRAMS_PER_WAKE 64
-#define AL_RX_ACCEPTS_PER_WAKE   8
+#define AL_RX_ACCEPTS_PER_WAKE   4
 #define AL_RX_READS_PER_WAKE     16
 /** A free port for --listen 0 is tried this many times: the kernel picks a
  *  free TCP port, and the same number may be taken for UDP. */
