@@ -58,8 +58,6 @@ read -r -a rec_ports < <(ports_of "$WORK/rec.log" "recording from")
 start_receiver "$WORK/rx.log" --output jack:system --once --stats "$WORK/stats.jsonl" \
     ${RECEIVER_ARGS:-}
 rx=$RX_PID; port=$RX_PORT
-wait_line "$WORK/rx.log" "listening on" "$rx"
-wait_udp_bound "$port"
 target=$port
 if [[ -n ${NETSIM_ARGS:-} ]]; then
     # shellcheck disable=SC2086 # the options are words
