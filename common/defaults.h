@@ -49,4 +49,40 @@
  *  compound. */
 #define AL_RTCP_LOSS_RLE_MAX_PACKETS 3000
 
+/* ---- receiver (receiver/rx_options.c, rx_conns.c, rtsp_server.c) ----
+ * Durations are nanoseconds (int64) unless the name says _S: an _S value is
+ * what the user types and --help prints. */
+#define AL_RX_IDLE_TIMEOUT_S        5  /**< --idle-timeout: plain RTP ends after this silence */
+#define AL_RX_REQUEST_TIMEOUT_S     10 /**< --request-timeout: a request must be complete by then */
+#define AL_RX_MAX_LATENCY_MS        2000  /**< largest --latency */
+#define AL_RX_MAX_SESSION_TIMEOUT_S 86400 /**< largest --session-timeout */
+#define AL_RX_MAX_REQUEST_TIMEOUT_S 3600  /**< largest --request-timeout */
+/** A connection we close is shut down for writing and drained first, so
+ *  that our last reply is not destroyed by a reset; a peer that does not
+ *  close within this is cut off. */
+#define AL_RX_CLOSE_LINGER_NS (2 * 1000000000LL)
+/** A claim (ANNOUNCE or SETUP) must be followed by its first media packet
+ *  within this, else it is released: a client that claims and holds can no
+ *  longer lock real senders out (issue 11 row 4). */
+#define AL_RX_CLAIM_DEADLINE_NS (5 * 1000000000LL)
+/** A connection without a session is closed after this without a request:
+ *  it only holds a slot. */
+#define AL_RX_IDLE_CONN_NS (10 * 1000000000LL)
+/** Connections one host may hold at once; a new one from a host at the cap
+ *  evicts that host's least active connection. */
+#define AL_RX_CONNS_PER_HOST 4
+/** A new session from the session owner's host takes over a session whose
+ *  media has stopped this long: a sender that was killed and restarted gets
+ *  in at once instead of after the session timeout (issue 11 row 10). */
+#define AL_RX_TAKEOVER_SILENCE_NS (3 * 1000000000LL)
+/** Bounded work per wake-up: at most this many datagrams, connections
+ *  accepted and reads per connection, so a flood on one socket never
+ *  starves the others, the playout or a signal. */
+#define AL_RX_DATAGRAMS_PER_WAKE 64
+#define AL_RX_ACCEPTS_PER_WAKE   4
+#define AL_RX_READS_PER_WAKE     16
+/** A free port for --listen 0 is tried this many times: the kernel picks a
+ *  free TCP port, and the same number may be taken for UDP. */
+#define AL_RX_PORT_TRIES 32
+
 #endif

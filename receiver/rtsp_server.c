@@ -25,6 +25,7 @@ typedef struct conn {
     uint8_t out[RTSP_SERVER_OUT_MAX];
     size_t out_len;
     rtsp_parser parser;
+    char host[RTSP_SERVER_HOST_MAX]; /* the peer's address: the per-host cap, takeover */
 } conn;
 
 struct rtsp_server {
@@ -34,6 +35,9 @@ struct rtsp_server {
     rtsp_server_session session;
     enum stage stage;
     int64_t last_activity; /* owner's last request or admitted packet */
+    int64_t claimed_at;    /* the owner's ANNOUNCE */
+    bool had_media;        /* a packet was admitted since the claim */
+    int64_t last_media;    /* the last admitted packet; the claim's time before the first */
     sdp_desc desc;         /* scratch for ANNOUNCE: 13 KiB, kept off the stack */
     rtsp_server_event events[RTSP_SERVER_MAX_EVENTS];
     size_t ev_head, ev_count;
@@ -82,6 +86,21 @@ static int64_t request_timeout(const rtsp_server *s)
 static int64_t session_timeout_ns(const rtsp_server *s)
 {
     return (int64_t)s->cfg.session_timeout_s * 1000000000LL;
+}
+
+static int64_t idle_conn_ns(const rtsp_server *s)
+{
+    return s->cfg.idle_conn_ns > 0 ? s->cfg.idle_conn_ns : AL_RX_IDLE_CONN_NS;
+}
+
+static int64_t claim_deadline_ns(const rtsp_server *s)
+{
+    return s->cfg.claim_deadline_ns > 0 ? s->cfg.claim_deadline_ns : AL_RX_CLAIM_DEADLINE_NS;
+}
+
+static int64_t takeover_silence_ns(const rtsp_server *s)
+{
+    return s->cfg.takeover_silence_ns > 0 ? s->cfg.takeover_silence_ns : AL_RX_TAKEOVER_SILENCE_NS;
 }
 
 static bool valid_conn(const rtsp_server *s, int c)
@@ -208,6 +227,13 @@ static void on_announce(rtsp_server *s, int c, int64_t now, const rtsp_message *
     if (!s->cfg.red) {
         stream.red_pt = SDP_NO_PT;
         stream.red_depth = 0;
+    }
+    /* A second ANNOUNCE of the same owner replaces the stream but not the
+     * claim's deadline: announcing again and again holds nothing longer. */
+    if (s->session.conn != c) {
+        s->claimed_at = now;
+        s->had_media = false;
+        s->last_media = now;
     }
     memset(&s->session, 0, sizeof s->session);
     s->session.conn = c;
@@ -345,6 +371,26 @@ static void on_request(rtsp_server *s, int c, int64_t now, const rtsp_message *m
         return;
     }
     int owner = s->session.conn;
+    if (owner >= 0 && owner != c && s->conns[c].host[0] &&
+        strcmp(s->conns[owner].host, s->conns[c].host) == 0 &&
+        now - s->last_media >= takeover_silence_ns(s)) {
+        /* The owner's host again, and the session's media has stopped: its
+         * sender vanished without closing (killed, or its host lost the
+         * network) and has restarted. It is let in instead of locked out
+         * for the whole session timeout. */
+        if (m->method == RTSP_METHOD_OPTIONS) {
+            on_options(s, c, m);
+            return;
+        }
+        if (m->method == RTSP_METHOD_ANNOUNCE) {
+            push_event(s, RTSP_SERVER_EV_NOTICE, c,
+                       "a new session from %s takes over session %s (no media for %.1f s)",
+                       s->conns[c].host, s->session.id[0] ? s->session.id : "(not set up)",
+                       (double)(now - s->last_media) / 1e9);
+            rtsp_server_end_session(s, now, "taken over by a new session from the same host");
+            owner = -1;
+        }
+    }
     if (owner >= 0 && owner != c) {
         /* One session at a time; whoever comes second is told why and let
          * go, and the session in progress never notices. */
@@ -404,12 +450,66 @@ void rtsp_server_destroy(rtsp_server *s)
     free(s);
 }
 
-int rtsp_server_accept(rtsp_server *s, int64_t now)
+/* The connection to give way to a newcomer from HOST, or -1: that host's
+ * least active one when it holds its cap, else, when every slot is taken,
+ * the least active of all. Never the session's; closing ones are already
+ * on their way out. *FREE_SLOT gets a free slot, or -1. */
+static int pick_eviction(const rtsp_server *s, const char *host, int *free_slot, bool *host_full)
 {
+    int cap = s->cfg.conns_per_host > 0 ? s->cfg.conns_per_host : AL_RX_CONNS_PER_HOST;
+    int same = 0, of_host = -1, of_all = -1;
+    *free_slot = -1;
     for (int c = 0; c < RTSP_SERVER_MAX_CONNS; c++) {
-        conn *k = &s->conns[c];
-        if (k->state != CONN_FREE)
+        const conn *k = &s->conns[c];
+        if (k->state == CONN_FREE) {
+            if (*free_slot < 0)
+                *free_slot = c;
             continue;
+        }
+        if (k->state != CONN_OPEN || c == s->session.conn)
+            continue;
+        if (host[0] && strcmp(k->host, host) == 0) {
+            same++;
+            if (of_host < 0 || k->last_request < s->conns[of_host].last_request)
+                of_host = c;
+        }
+        if (of_all < 0 || k->last_request < s->conns[of_all].last_request)
+            of_all = c;
+    }
+    /* The session's own connection counts towards its host's cap too. */
+    int owner = s->session.conn;
+    if (owner >= 0 && host[0] && strcmp(s->conns[owner].host, host) == 0)
+        same++;
+    *host_full = same >= cap && of_host >= 0;
+    if (*host_full)
+        return of_host;
+    return *free_slot < 0 ? of_all : -1;
+}
+
+int rtsp_server_accept(rtsp_server *s, int64_t now, const char *host, int *evicted)
+{
+    if (evicted)
+        *evicted = -1;
+    if (!host)
+        host = "";
+    int free_slot;
+    bool host_full;
+    int victim = pick_eviction(s, host, &free_slot, &host_full);
+    if (victim >= 0) {
+        push_event(s, RTSP_SERVER_EV_NOTICE, -1,
+                   "%s: dropped its least active connection to make room for a new one",
+                   host_full ? s->conns[victim].host : "every connection slot taken");
+        s->conns[victim].state = CONN_FREE;
+        s->conns[victim].out_len = 0;
+        if (evicted)
+            *evicted = victim;
+        if (free_slot < 0)
+            free_slot = victim;
+    }
+    if (free_slot >= 0) {
+        int c = free_slot;
+        conn *k = &s->conns[c];
+        snprintf(k->host, sizeof k->host, "%s", host);
         k->state = CONN_OPEN;
         k->opened_at = now;
         k->last_request = now;
@@ -501,6 +601,15 @@ void rtsp_server_tick(rtsp_server *s, int64_t now)
         push_event(s, RTSP_SERVER_EV_NOTICE, owner, "session %s", why);
         rtsp_server_end_session(s, now, why);
     }
+    owner = s->session.conn;
+    if (owner >= 0 && !s->had_media && now - s->claimed_at >= claim_deadline_ns(s)) {
+        /* Claimed and never used: whoever did so holds no more than this. */
+        char why[96];
+        snprintf(why, sizeof why, "no media within %.0f s of its ANNOUNCE",
+                 (double)claim_deadline_ns(s) / 1e9);
+        push_event(s, RTSP_SERVER_EV_NOTICE, owner, "claim released: %s", why);
+        rtsp_server_end_session(s, now, why);
+    }
     for (int c = 0; c < RTSP_SERVER_MAX_CONNS; c++) {
         conn *k = &s->conns[c];
         if (k->state != CONN_OPEN)
@@ -516,7 +625,7 @@ void rtsp_server_tick(rtsp_server *s, int64_t now)
             if (s->session.conn == c)
                 rtsp_server_end_session(s, now, "the sender stalled mid-request");
             close_conn(s, c);
-        } else if (s->session.conn != c && now - k->last_request >= session_timeout_ns(s)) {
+        } else if (s->session.conn != c && now - k->last_request >= idle_conn_ns(s)) {
             /* An idle connection without a session only holds a slot. */
             close_conn(s, c);
         }
@@ -528,6 +637,8 @@ int64_t rtsp_server_next_timer(const rtsp_server *s)
     int64_t t = INT64_MAX;
     if (s->session.conn >= 0)
         t = s->last_activity + session_timeout_ns(s);
+    if (s->session.conn >= 0 && !s->had_media && s->claimed_at + claim_deadline_ns(s) < t)
+        t = s->claimed_at + claim_deadline_ns(s);
     for (int c = 0; c < RTSP_SERVER_MAX_CONNS; c++) {
         const conn *k = &s->conns[c];
         if (k->state != CONN_OPEN)
@@ -538,7 +649,7 @@ int64_t rtsp_server_next_timer(const rtsp_server *s)
         else if (!k->any_request)
             due = k->opened_at + request_timeout(s);
         else if (s->session.conn != c)
-            due = k->last_request + session_timeout_ns(s);
+            due = k->last_request + idle_conn_ns(s);
         if (due < t)
             t = due;
     }
@@ -564,6 +675,8 @@ rtsp_media_verdict rtsp_server_media(rtsp_server *s, int64_t now, bool from_peer
         s->session.ssrc = h.ssrc;
     }
     s->last_activity = now;
+    s->had_media = true;
+    s->last_media = now;
     return RTSP_MEDIA_ACCEPT;
 }
 

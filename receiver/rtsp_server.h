@@ -1,7 +1,7 @@
 /* The receiver's side of the control channel: an RTSP/1.0 record-mode server
  * (RFC 2326) as a pure state machine, one session at a time.
  *
- * No sockets and no clock. The caller (receiver/main.c) accepts TCP
+ * No sockets and no clock. The caller (receiver/rx_conns.c) accepts TCP
  * connections and hands each one's bytes in with the time NOW; the server
  * answers into a per-connection output buffer and reports what the program
  * must do as events: a session starts recording (with the stream its SDP
@@ -16,7 +16,20 @@
  * a missing or wrong Session, 455 for a request out of order, 415 for an
  * SDP we cannot receive, 461 for a transport we don't offer, 501 for the
  * rest; a parse error gets rtsp_error_status() and a close; a request begun
- * and not finished within the request timeout gets 408 and a close. */
+ * and not finished within the request timeout gets 408 and a close.
+ *
+ * Nobody can hold the receiver against real senders (issue 11 rows 4, 10):
+ *   - a claim (ANNOUNCE, SETUP, RECORD) whose first media packet has not
+ *     come within claim_deadline_ns of the ANNOUNCE is released;
+ *   - a connection without a session that sends no request for
+ *     idle_conn_ns is closed;
+ *   - one host holds at most conns_per_host connections: a new one evicts
+ *     that host's least active (never the session's); when every slot is
+ *     taken, the least active connection without the session gives way;
+ *   - an ANNOUNCE from the session owner's host takes over a session whose
+ *     media stopped takeover_silence_ns ago (the sender was killed or its
+ *     host lost the network, and it has restarted), and OPTIONS from that
+ *     host is answered rather than refused, so the restart gets that far. */
 #ifndef AL_RECEIVER_RTSP_SERVER_H
 #define AL_RECEIVER_RTSP_SERVER_H
 
@@ -38,12 +51,18 @@
 #define RTSP_SERVER_PUBLIC "OPTIONS, ANNOUNCE, SETUP, RECORD, GET_PARAMETER, TEARDOWN"
 
 typedef struct rtsp_server_config {
-    uint16_t rtp_port;          /**< our UDP RTP port (server_port=P-(P+1) in SETUP) */
-    unsigned session_timeout_s; /**< Session: ...;timeout=; 0: RTSP_DEFAULT_SESSION_TIMEOUT */
-    int64_t request_timeout_ns; /**< a connection with a request begun (or nothing sent since it
-                                     opened) this long is answered 408 and closed; 0: default */
-    bool red;                   /**< we decode RED: Supported: AL_RTSP_RED_OPTION */
-    uint64_t seed;              /**< for session ids (the caller's randomness) */
+    uint16_t rtp_port;           /**< our UDP RTP port (server_port=P-(P+1) in SETUP) */
+    unsigned session_timeout_s;  /**< Session: ...;timeout=; 0: RTSP_DEFAULT_SESSION_TIMEOUT */
+    int64_t request_timeout_ns;  /**< a connection with a request begun (or nothing sent since it
+                                      opened) this long is answered 408 and closed; 0: default */
+    bool red;                    /**< we decode RED: Supported: AL_RTSP_RED_OPTION */
+    uint64_t seed;               /**< for session ids (the caller's randomness) */
+    int64_t claim_deadline_ns;   /**< ANNOUNCE to first media packet; 0: AL_RX_CLAIM_DEADLINE_NS */
+    int64_t idle_conn_ns;        /**< a connection without the session and without a request this
+                                      long is closed; 0: AL_RX_IDLE_CONN_NS */
+    int conns_per_host;          /**< connections one host may hold; 0: AL_RX_CONNS_PER_HOST */
+    int64_t takeover_silence_ns; /**< media silence after which the owner's host may start a new
+                                      session over it; 0: AL_RX_TAKEOVER_SILENCE_NS */
 } rtsp_server_config;
 
 typedef enum rtsp_server_event_type {
@@ -88,10 +107,18 @@ typedef struct rtsp_server rtsp_server;
 rtsp_server *rtsp_server_create(const rtsp_server_config *cfg);
 void rtsp_server_destroy(rtsp_server *s);
 
-/** A connection was accepted at NOW. Returns its slot (0 ..
+/** Longest host text rtsp_server_accept() keeps, bytes with the NUL (an
+ *  IPv6 address in text). */
+#define RTSP_SERVER_HOST_MAX 64
+
+/** A connection from HOST (its address as text, no port: net_host_str())
+ *  was accepted at NOW. To make room it may evict another connection: then
+ *  *EVICTED (when not NULL) is that slot, already freed, whose socket the
+ *  caller closes at once and before it uses the returned slot (which may be
+ *  the same number); else -1. Returns the new connection's slot (0 ..
  *  RTSP_SERVER_MAX_CONNS-1), or AL_ERR_BUSY (negative, common/status.h)
- *  when all are taken (close it at once). */
-int rtsp_server_accept(rtsp_server *s, int64_t now);
+ *  when all are taken by the session (close it at once). */
+int rtsp_server_accept(rtsp_server *s, int64_t now, const char *host, int *evicted);
 
 /** Bytes arrived on CONN. */
 void rtsp_server_received(rtsp_server *s, int conn, int64_t now, const void *data, size_t len);
@@ -105,7 +132,8 @@ void rtsp_server_closed(rtsp_server *s, int conn, int64_t now, const char *why);
  *  closed, e.g. when the program is interrupted. */
 void rtsp_server_end_session(rtsp_server *s, int64_t now, const char *why);
 
-/** Runs the timers due at NOW (session timeout, request timeout). */
+/** Runs the timers due at NOW (session timeout, claim deadline, request
+ *  timeout, idle connections). */
 void rtsp_server_tick(rtsp_server *s, int64_t now);
 
 /** When rtsp_server_tick() next has something to do; INT64_MAX for never. */

@@ -33,6 +33,42 @@ print(" ".join(str(s.getsockname()[1]) for s in socks[::2]))
 PY
 }
 
+# start_receiver LOG ARGS...: runs the receiver with ARGS in the background,
+# stderr to LOG, on a free port: --listen 0 is added unless ARGS has a
+# --listen of its own (then give it ADDR:0). The receiver binds the port
+# itself and reports it, so no other test can take it between a check and
+# the bind. Waits until it is up and sets RX_PID and RX_PORT (TCP control
+# and UDP media). Call it directly, not in $(...): RX_PID is a child of
+# this shell, for wait.
+RX_PID=
+RX_PORT=
+start_receiver() {
+    local log=$1 a listen=(--listen 0)
+    shift
+    for a in "$@"; do
+        [[ $a == --listen || $a == -l || $a == --listen=* ]] && listen=()
+    done
+    "$RECEIVER" "${listen[@]}" "$@" 2> "$log" &
+    RX_PID=$!
+    PIDS+=("$RX_PID")
+    wait_receiver_port "$log" "$RX_PID"
+}
+
+# wait_receiver_port LOG PID: for a receiver started some other way with
+# --listen [ADDR:]0 (stderr to LOG, running as PID): waits for the port it
+# reports and sets RX_PORT.
+wait_receiver_port() {
+    local log=$1 pid=$2
+    RX_PORT=
+    for _ in $(seq 200); do
+        RX_PORT=$(sed -n 's/^receiver: listening on port \([0-9]*\)$/\1/p' "$log")
+        [[ -n $RX_PORT ]] && return 0
+        kill -0 "$pid" 2> /dev/null || fail "receiver exited: $(cat "$log")"
+        sleep 0.05
+    done
+    fail "receiver did not report its port: $(cat "$log")"
+}
+
 # Waits until a UDP port is bound (the receiver is up), at most 5 s.
 wait_udp_bound() {
     for _ in $(seq 50); do

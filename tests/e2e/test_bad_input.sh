@@ -42,17 +42,17 @@ expect_usage_error "sender --sdp-out without --no-control" "--sdp-out" "$SENDER"
 expect_usage_error "sender rtsp URL with --no-control" "no-control" "$SENDER" --no-control --to rtsp://127.0.0.1:$port/audio --input "$clip"
 expect_usage_error "sender bad rtsp URL" "rtsp://" "$SENDER" --to rtsp://[::1/audio --input "$clip"
 
-expect_usage_error "receiver to the default device, none there" "no audio devices" "$RECEIVER" --listen $port
+expect_usage_error "receiver to the default device, none there" "no audio devices" "$RECEIVER" --listen 0
 expect_usage_error "receiver bad port" "port" "$RECEIVER" --listen 0x10 --output "$WORK/o.wav"
-expect_usage_error "receiver bad extension" "o.mp3" "$RECEIVER" --listen $port --output "$WORK/o.mp3"
-expect_usage_error "receiver unwritable output" "nodir" "$RECEIVER" --listen $port --output "$WORK/nodir/o.wav"
-expect_usage_error "receiver bad latency" "--latency" "$RECEIVER" --listen $port --output "$WORK/o.wav" --latency soon
-expect_usage_error "receiver bad session timeout" "--session-timeout" "$RECEIVER" --listen $port --output "$WORK/o.wav" --session-timeout 0
-expect_usage_error "receiver --once without sessions" "--once" "$RECEIVER" --no-control --listen $port --output "$WORK/o.wav" --once
+expect_usage_error "receiver bad extension" "o.mp3" "$RECEIVER" --listen 0 --output "$WORK/o.mp3"
+expect_usage_error "receiver unwritable output" "nodir" "$RECEIVER" --listen 0 --output "$WORK/nodir/o.wav"
+expect_usage_error "receiver bad latency" "--latency" "$RECEIVER" --listen 0 --output "$WORK/o.wav" --latency soon
+expect_usage_error "receiver bad session timeout" "--session-timeout" "$RECEIVER" --listen 0 --output "$WORK/o.wav" --session-timeout 0
+expect_usage_error "receiver --once without sessions" "--once" "$RECEIVER" --no-control --listen 0 --output "$WORK/o.wav" --once
 expect_usage_error "receiver missing SDP file" "no-such.sdp" "$RECEIVER" --sdp "$WORK/no-such.sdp" --output "$WORK/o.wav"
 printf 'v=0\r\nm=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' > "$WORK/pcmu.sdp"
 expect_usage_error "receiver SDP without Opus" "PCMU" "$RECEIVER" --sdp "$WORK/pcmu.sdp" --output "$WORK/o.wav"
-expect_usage_error "receiver unresolvable address" "cannot resolve" "$RECEIVER" --listen no-such-host.invalid:$port --output "$WORK/o.wav"
+expect_usage_error "receiver unresolvable address" "cannot resolve" "$RECEIVER" --listen no-such-host.invalid:0 --output "$WORK/o.wav"
 
 # a port in use: python holds a port the kernel picks (a port found free
 # beforehand may be taken by another test by the time it binds) and says which

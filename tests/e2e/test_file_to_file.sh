@@ -11,12 +11,10 @@
 # the file must be a valid WAV holding what had arrived.
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0001_F.flac
-read -r port port6 < <(free_ports 2)
 
-"$RECEIVER" --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
-    --once 2> "$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
-wait_tcp_listening "$port"
+start_receiver "$WORK/rx.log" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
+    --once
+rx=$RX_PID; port=$RX_PORT
 "$SENDER" --to "127.0.0.1:$port" --input "$clip" --bitrate 32k 2> "$WORK/tx.log" ||
     fail "sender exit status $?: $(cat "$WORK/tx.log")"
 wait "$rx" || fail "receiver exit status $?: $(cat "$WORK/rx.log")"
@@ -38,9 +36,8 @@ PY
 [[ $(final_stat "$WORK/stats.jsonl" frames_plc) -eq 0 ]] || fail "frames concealed"
 
 # IPv6, and SIGINT mid-stream
-"$RECEIVER" --listen "[::1]:$port6" --output "$WORK/part.wav" 2> "$WORK/rx6.log" &
-rx=$!; PIDS+=($rx)
-wait_tcp_listening "$port6"
+start_receiver "$WORK/rx6.log" --listen "[::1]:0" --output "$WORK/part.wav"
+rx=$RX_PID; port6=$RX_PORT
 "$SENDER" --to "[::1]:$port6" --input "$clip" 2> "$WORK/tx6.log" &
 tx=$!; PIDS+=($tx)
 sleep 3

@@ -6,11 +6,9 @@
 # from the copies (it once got none: "copies 0.0").
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac
-read -r port < <(free_ports 1)
-"$RECEIVER" --no-control --listen "$port" --output "$WORK/out.wav" --idle-timeout 1 \
-    --stats "$WORK/stats.jsonl" 2> "$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
-wait_udp_bound "$port"
+start_receiver "$WORK/rx.log" --no-control --output "$WORK/out.wav" --idle-timeout 1 \
+    --stats "$WORK/stats.jsonl"
+rx=$RX_PID; port=$RX_PORT
 "$NETSIM" --listen "127.0.0.1:0" --to "127.0.0.1:$port" --no-tcp --loss 20% --seed 7 \
     2> "$WORK/netsim.log" &
 ns=$!; PIDS+=($ns)

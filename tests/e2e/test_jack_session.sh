@@ -48,7 +48,6 @@ w.writeframes(b"".join(struct.pack("<h", int(x * 32767)) for x in sig)); w.close
 PY
 fi
 
-read -r port < <(free_ports 1)
 "$DEVTOOL" --record "$WORK/rec.wav" --input jack:system --channels 2 --seconds 60 \
     2>"$WORK/rec.log" &
 rec=$!; PIDS+=($rec)
@@ -56,11 +55,9 @@ wait_line "$WORK/rec.log" "recording from" "$rec"
 read -r -a rec_ports < <(ports_of "$WORK/rec.log" "recording from")
 
 # shellcheck disable=SC2086 # the extra options are words
-"$RECEIVER" --listen "$port" --output jack:system --once --stats "$WORK/stats.jsonl" \
-    ${RECEIVER_ARGS:-} 2>"$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
-wait_line "$WORK/rx.log" "listening on" "$rx"
-wait_udp_bound "$port"
+start_receiver "$WORK/rx.log" --output jack:system --once --stats "$WORK/stats.jsonl" \
+    ${RECEIVER_ARGS:-}
+rx=$RX_PID; port=$RX_PORT
 target=$port
 if [[ -n ${NETSIM_ARGS:-} ]]; then
     # shellcheck disable=SC2086 # the options are words

@@ -12,16 +12,13 @@
 # path, and the counts below assume exactly the stream's own datagrams.
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0001_F.flac
-read -r port < <(free_ports 1)
-
-"$RECEIVER" --no-control --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
-    --idle-timeout 1 2> "$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
+start_receiver "$WORK/rx.log" --no-control --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
+    --idle-timeout 1
+rx=$RX_PID; port=$RX_PORT
 # UDP only, on a port netsim picks (netsim_port)
 "$NETSIM" --listen "127.0.0.1:0" --to "127.0.0.1:$port" --no-tcp --loss 20% --seed 7 \
     --log-drops "$WORK/drops.txt" 2> "$WORK/netsim.log" &
 ns=$!; PIDS+=($ns)
-wait_udp_bound "$port"
 relay=$(netsim_port "$WORK/netsim.log" "$ns") || exit 1
 "$SENDER" --no-control --to "127.0.0.1:$relay" --input "$clip" 2> "$WORK/tx.log"
 wait "$rx" || fail "receiver exit status $?: $(cat "$WORK/rx.log")"

@@ -6,7 +6,7 @@
 #  2. a fake receiver answering OPTIONS with such a reason phrase: the
 #     sender's stderr carries it escaped.
 source "$(dirname "$0")/lib.sh"
-read -r port port2 < <(free_ports 2)
+read -r port2 < <(free_ports 1)
 
 # No byte outside printable ASCII, tab aside (and CR LF in an RTSP reply).
 printable() {
@@ -21,9 +21,8 @@ PY
 }
 
 # --- 1. the receiver
-"$RECEIVER" --listen "$port" --output "$WORK/out.wav" 2> "$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
-wait_tcp_listening "$port"
+start_receiver "$WORK/rx.log" --output "$WORK/out.wav"
+rx=$RX_PID; port=$RX_PORT
 python3 - "$port" "$WORK" <<'PY' || fail "the receiver did not refuse the SDP"
 import socket, sys
 port, work = int(sys.argv[1]), sys.argv[2]

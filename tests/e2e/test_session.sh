@@ -12,13 +12,11 @@
 #     receiver ends the session on its TEARDOWN with what had arrived.
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac # 8.39 s: 420 frames of 20 ms
-read -r port fake port6 < <(free_ports 3)
+read -r fake < <(free_ports 1)
 
 # --- 1. the whole clip
-"$RECEIVER" --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" --once \
-    2> "$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
-wait_tcp_listening "$port"
+start_receiver "$WORK/rx.log" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" --once
+rx=$RX_PID; port=$RX_PORT
 "$SENDER" --to "127.0.0.1:$port" --input "$clip" 2> "$WORK/tx.log" ||
     fail "sender exit status $?: $(cat "$WORK/tx.log")"
 wait "$rx" || fail "receiver exit status $?: $(cat "$WORK/rx.log")"
@@ -117,9 +115,8 @@ grep -q "in-band FEC (LBRR) at 20 % loss" "$WORK/tx2.log" || fail "LBRR not at 2
 grep -q "^sender: session ended (interrupted)" "$WORK/tx2.log" || fail "no interrupted reason"
 
 # --- 3. IPv6, an rtsp:// URL, and the sender interrupted
-"$RECEIVER" --listen "[::1]:$port6" --output "$WORK/v6.wav" --once 2> "$WORK/rx6.log" &
-rx=$!; PIDS+=($rx)
-wait_tcp_listening "$port6"
+start_receiver "$WORK/rx6.log" --listen "[::1]:0" --output "$WORK/v6.wav" --once
+rx=$RX_PID; port6=$RX_PORT
 "$SENDER" --to "rtsp://[::1]:$port6/studio" --input "$clip" 2> "$WORK/tx6.log" &
 tx=$!; PIDS+=($tx)
 wait_for_line "$WORK/tx6.log" "^sender: streaming to \[::1\]:$port6 " 5

@@ -12,12 +12,10 @@
 # matching the input (correlation >= 0.9).
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac # 8.39 s: 420 frames of 20 ms
-read -r port < <(free_ports 1)
 
-"$RECEIVER" --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" --once \
-    --request-timeout 2 2> "$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
-wait_tcp_listening "$port"
+start_receiver "$WORK/rx.log" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" --once \
+    --request-timeout 2
+rx=$RX_PID; port=$RX_PORT
 "$SENDER" --to "127.0.0.1:$port" --input "$clip" 2> "$WORK/tx.log" &
 tx=$!; PIDS+=($tx)
 wait_for_line "$WORK/tx.log" "^sender: streaming to" 5
@@ -27,11 +25,12 @@ import socket, struct, sys, threading, time
 port = int(sys.argv[1])
 results, errors = {}, []
 
-def talk(name, payload, want, max_s, min_s=0.0):
-    """Sends PAYLOAD (bytes, or None for nothing) and reads until the
-    receiver closes; checks the reply starts with WANT and when it came."""
+def talk(name, payload, want, max_s, min_s=0.0, src="127.0.0.1"):
+    """Sends PAYLOAD (bytes, or None for nothing) from SRC and reads until
+    the receiver closes; checks the reply starts with WANT and when it
+    came."""
     try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(src, 0))
         t0 = time.monotonic()
         if payload:
             s.sendall(payload)
@@ -62,7 +61,10 @@ cases = [
     ("second sender", b"OPTIONS rtsp://x/audio RTSP/1.0\r\nCSeq: 1\r\n\r\n",
      "RTSP/1.0 453 Not Enough Bandwidth", 2),
 ]
-threads = [threading.Thread(target=talk, args=c) for c in cases]
+# Each from its own loopback address: one host holds at most 4 connections
+# (a fifth evicts its least active), and these are six at once.
+threads = [threading.Thread(target=talk, args=c, kwargs={"src": f"127.0.0.{2 + i}"})
+           for i, c in enumerate(cases)]
 for t in threads:
     t.start()
 

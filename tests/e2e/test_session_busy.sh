@@ -8,12 +8,9 @@
 # session starts and continues the same output file.
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac # 8.39 s: 420 frames of 20 ms
-read -r port < <(free_ports 1)
 
-"$RECEIVER" --listen "$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" \
-    2> "$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
-wait_tcp_listening "$port"
+start_receiver "$WORK/rx.log" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl"
+rx=$RX_PID; port=$RX_PORT
 "$SENDER" --to "127.0.0.1:$port" --input "$clip" 2> "$WORK/a.log" &
 a=$!; PIDS+=($a)
 wait_for_line "$WORK/a.log" "^sender: streaming to" 5

@@ -7,11 +7,8 @@
 # reconnection to its end, matching the input there (correlation >= 0.9).
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac # 8.39 s
-read -r port < <(free_ports 1)
-
-"$RECEIVER" --listen "$port" --output "$WORK/first.wav" 2> "$WORK/rx1.log" &
-rx=$!; PIDS+=($rx)
-wait_tcp_listening "$port"
+start_receiver "$WORK/rx1.log" --output "$WORK/first.wav"
+rx=$RX_PID; port=$RX_PORT
 "$SENDER" --to "127.0.0.1:$port" --input "$clip" 2> "$WORK/tx.log" &
 tx=$!; PIDS+=($tx)
 wait_for_line "$WORK/tx.log" "^sender: streaming to" 5

@@ -8,28 +8,26 @@
 #     exactly what the file holds, exit status 0.
 source "$(dirname "$0")/lib.sh"
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac # 8.39 s
-read -r p1 p2 p3 < <(free_ports 3)
-declare -A rxpid
-for p in "$p1" "$p2" "$p3"; do
-    "$RECEIVER" --no-control --listen "$p" --output "$WORK/$p.wav" 2> "$WORK/rx$p.log" &
-    rxpid[$p]=$!; PIDS+=($!)
+# Receiver i writes $WORK/i.wav, logs to $WORK/rxi.log, listens on port[i].
+declare -A rxpid port
+for i in 1 2 3; do
+    start_receiver "$WORK/rx$i.log" --no-control --output "$WORK/$i.wav"
+    rxpid[$i]=$RX_PID; port[$i]=$RX_PORT
 done
-for p in "$p1" "$p2" "$p3"; do wait_udp_bound "$p"; done
-for p in "$p1" "$p2" "$p3"; do
-    "$SENDER" --no-control --to "127.0.0.1:$p" --input "$AL_DATA/ljspeech_LJ001-0007_F.flac" \
-        2> "$WORK/tx$p.log" &
+for i in 1 2 3; do
+    "$SENDER" --no-control --to "127.0.0.1:${port[$i]}" --input "$clip" 2> "$WORK/tx$i.log" &
     PIDS+=($!)
 done
-for p in "$p1" "$p2" "$p3"; do wait_for_line "$WORK/rx$p.log" "stream started"; done
+for i in 1 2 3; do wait_for_line "$WORK/rx$i.log" "stream started"; done
 sleep 4 # well inside the clip: the receivers are still writing
 
-kill -KILL "${rxpid[$p1]}"
-kill -HUP "${rxpid[$p2]}"
-kill -QUIT "${rxpid[$p3]}"
-wait "${rxpid[$p1]}" && fail "SIGKILL: exit status 0"
-wait "${rxpid[$p2]}" || fail "SIGHUP: exit status $?: $(cat "$WORK/rx$p2.log")"
-wait "${rxpid[$p3]}" || fail "SIGQUIT: exit status $?: $(cat "$WORK/rx$p3.log")"
-cat "$WORK/rx$p2.log" "$WORK/rx$p3.log"
+kill -KILL "${rxpid[1]}"
+kill -HUP "${rxpid[2]}"
+kill -QUIT "${rxpid[3]}"
+wait "${rxpid[1]}" && fail "SIGKILL: exit status 0"
+wait "${rxpid[2]}" || fail "SIGHUP: exit status $?: $(cat "$WORK/rx2.log")"
+wait "${rxpid[3]}" || fail "SIGQUIT: exit status $?: $(cat "$WORK/rx3.log")"
+cat "$WORK/rx2.log" "$WORK/rx3.log"
 
 # What the header says against what the file holds (16-bit mono after the
 # header, whose size is found by walking its chunks to "data": it is not
@@ -57,7 +55,7 @@ assert held > 2 * 48000, "less than 2 s in the file"
 assert 0 <= held - said <= slack, (said, held)
 PY
 }
-check "$WORK/$p1.wav" 48000 "SIGKILL: the header is more than a second behind the audio"
-check "$WORK/$p2.wav" 0 "SIGHUP: the file was not finalised"
-check "$WORK/$p3.wav" 0 "SIGQUIT: the file was not finalised"
+check "$WORK/1.wav" 48000 "SIGKILL: the header is more than a second behind the audio"
+check "$WORK/2.wav" 0 "SIGHUP: the file was not finalised"
+check "$WORK/3.wav" 0 "SIGQUIT: the file was not finalised"
 echo "signals: ok"

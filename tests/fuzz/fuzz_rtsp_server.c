@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!srv)
         return 0;
     int64_t now = 1000000000;
-    int conns[2] = {rtsp_server_accept(srv, now), rtsp_server_accept(srv, now)};
+    int conns[2] = {rtsp_server_accept(srv, now, "192.0.2.1", NULL),
+                    rtsp_server_accept(srv, now, "192.0.2.1", NULL)};
     size_t pos = 0;
     int turn = 0;
     while (pos < size) {

@@ -11,12 +11,9 @@
 source "$(dirname "$0")/lib.sh"
 need ffmpeg ffprobe
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac # 8.39 s, mono 48 kHz
-read -r port < <(free_ports 1)
-
-"$RECEIVER" --listen "127.0.0.1:$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" --once \
-    2> "$WORK/rx.log" &
-rx=$!; PIDS+=("$rx")
-wait_tcp_listening "$port"
+start_receiver "$WORK/rx.log" --listen "127.0.0.1:0" --output "$WORK/out.wav" \
+    --stats "$WORK/stats.jsonl" --once
+rx=$RX_PID; port=$RX_PORT
 ffmpeg -hide_banner -nostdin -loglevel warning -re -i "$clip" -c:a libopus -b:a 64k \
     -f rtsp -rtsp_transport udp "rtsp://127.0.0.1:$port/audio" > "$WORK/ffmpeg.log" 2>&1 ||
     fail "ffmpeg exit status $?: $(cat "$WORK/ffmpeg.log")"

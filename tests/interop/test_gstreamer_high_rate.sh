@@ -9,15 +9,13 @@
 source "$(dirname "$0")/lib.sh"
 need gst-launch-1.0
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac # 8.39 s
-read -r p20 p60 < <(free_ports 2)
-
 gst=()
+declare -A rx
 for fs in 20 60; do
-    port=p$fs; port=${!port}
-    "$RECEIVER" --no-control --listen "$port" --output "$WORK/out$fs.wav" --idle-timeout 1 \
-        --stats "$WORK/stats$fs.jsonl" 2>"$WORK/rx$fs.log" &
-    rx[$fs]=$!; PIDS+=($!)
-    wait_udp_bound "$port"
+    start_receiver "$WORK/rx$fs.log" --no-control --output "$WORK/out$fs.wav" --idle-timeout 1 \
+        --stats "$WORK/stats$fs.jsonl"
+    rx[$fs]=$RX_PID
+    declare "p$fs=$RX_PORT"
 done
 for fs in 20 60; do
     port=p$fs; port=${!port}

@@ -9,12 +9,10 @@
 source "$(dirname "$0")/lib.sh"
 need gst-launch-1.0
 clip=$AL_DATA/ljspeech_LJ001-0007_F.flac
-read -r port < <(free_ports 1)
 
-"$RECEIVER" --no-control --listen "$port" --output "$WORK/out.wav" --idle-timeout 1 \
-    --stats "$WORK/stats.jsonl" 2>"$WORK/rx.log" &
-rx=$!; PIDS+=($rx)
-wait_udp_bound "$port"
+start_receiver "$WORK/rx.log" --no-control --output "$WORK/out.wav" --idle-timeout 1 \
+    --stats "$WORK/stats.jsonl"
+rx=$RX_PID; port=$RX_PORT
 timeout 30 gst-launch-1.0 -q filesrc location="$clip" ! decodebin ! audioconvert ! audioresample \
     ! audio/x-raw,rate=48000,channels=1 ! opusenc bitrate=32000 ! rtpopuspay pt=111 \
     ! udpsink host=127.0.0.1 port="$port" sync=true >"$WORK/gst.log" 2>&1 ||

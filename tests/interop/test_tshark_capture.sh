@@ -18,7 +18,10 @@ need tshark ffmpeg
 clip=$WORK/clip.wav # 5 s: 250 packets
 ffmpeg -hide_banner -nostdin -loglevel error -i "$AL_DATA/ljspeech_LJ001-0007_F.flac" -t 5 \
     -c:a pcm_s16le "$clip" || fail "could not cut the clip"
-read -r port < <(free_ports 1)
+# The receiver first, on a port it picks: the capture filter needs it.
+start_receiver "$WORK/rx.log" --listen "127.0.0.1:0" --output "$WORK/out.wav" \
+    --stats "$WORK/stats.jsonl" --once
+rx=$RX_PID; port=$RX_PORT
 rtcp=$((port + 1))
 cap=$WORK/cap.pcapng
 
@@ -26,10 +29,6 @@ tshark -i lo -f "port $port or port $rtcp" -w "$cap" -q > "$WORK/capture.log" 2>
 ts=$!; PIDS+=("$ts")
 wait_for_line "$WORK/capture.log" "Capturing on" 10
 sleep 0.5 # dumpcap has the filter in place just after it says so
-"$RECEIVER" --listen "127.0.0.1:$port" --output "$WORK/out.wav" --stats "$WORK/stats.jsonl" --once \
-    2> "$WORK/rx.log" &
-rx=$!; PIDS+=("$rx")
-wait_tcp_listening "$port"
 "$SENDER" --to "127.0.0.1:$port" --input "$clip" 2> "$WORK/tx.log" ||
     fail "sender exit status $?: $(cat "$WORK/tx.log")"
 wait_exit "$rx" 10 || fail "receiver exit status $?: $(cat "$WORK/rx.log")"

@@ -99,7 +99,7 @@ static rx_config file_receiver(void)
     rx_config cfg;
     rx_config_defaults(&cfg);
     cfg.channels = 1;
-    cfg.adaptive_rate = false; /* as receiver/main.c sets up a file */
+    cfg.adaptive_rate = false; /* as receiver/rx_options.c sets up a file */
     cfg.late_hold_ns = RX_FILE_LATE_HOLD_NS;
     return cfg;
 }
@@ -143,7 +143,7 @@ static sim_fate file_fate(void *user, uint64_t k)
 /* Sends packets 0..N-1 one frame apart, the ones in [LATE_FROM, LATE_TO)
  * LATE_NS late (the link keeps their order: the packets behind them queue
  * up), none of those before SKIP, to a receiver of RC (the start announced
- * as ANNOUNCED_TS when ANNOUNCE); plays as receiver/main.c does for a file:
+ * as ANNOUNCED_TS when ANNOUNCE); plays as receiver/rx_output.c does for a file:
  * what is due before each arrival, then everything held at the end. The
  * receiver's counters go to *STATS. */
 static played run_file(rx_config rc, int n, int skip, int late_from, int late_to, int64_t late_ns,

@@ -4,7 +4,9 @@
  * undisturbed, 415 with a reason for an SDP we cannot receive (PCMU,
  * 44.1 kHz), 461 for other transports, 501 for other methods, session and
  * request timeouts, parse errors answered and closed, and the media gate
- * (peer host, SSRC, recording). */
+ * (peer host, SSRC, recording); a claim without media released at its
+ * deadline, the per-host connection cap, and a restarted sender taking over
+ * its own silent session. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -196,7 +198,7 @@ static void test_happy_path(void **state)
     (void)state;
     size_t len;
     const uint8_t *pkt = rtp(0xABCD, &len);
-    int c = rtsp_server_accept(srv, 0);
+    int c = rtsp_server_accept(srv, 0, NULL, NULL);
     assert_int_equal(c, 0);
     /* No media before RECORD. */
     assert_int_equal(rtsp_server_media(srv, 0, true, pkt, len), RTSP_MEDIA_NO_SESSION);
@@ -248,7 +250,7 @@ static void test_ffmpeg_dialogue(void **state)
         "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=No Name\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
         "a=tool:libavformat 59.27.100\r\nm=audio 0 RTP/AVP 96\r\nb=AS:64\r\n"
         "a=rtpmap:96 opus/48000/2\r\na=control:streamid=0\r\n";
-    int c = rtsp_server_accept(srv, 0);
+    int c = rtsp_server_accept(srv, 0, NULL, NULL);
     send_text(c, 0,
               "OPTIONS rtsp://127.0.0.1:5004/live RTSP/1.0\r\nCSeq: 1\r\n"
               "User-Agent: Lavf59.27.100\r\n\r\n");
@@ -295,7 +297,7 @@ static void test_ffmpeg_dialogue(void **state)
 static void test_session_checks(void **state)
 {
     (void)state;
-    int c = rtsp_server_accept(srv, 0);
+    int c = rtsp_server_accept(srv, 0, NULL, NULL);
     record_session(c, 0);
     send_text(c, 0, "RECORD " URL " RTSP/1.0\r\nCSeq: 5\r\n\r\n");
     expect_reply(c, 454, 5);
@@ -327,7 +329,7 @@ static void test_session_checks(void **state)
 static void test_out_of_order(void **state)
 {
     (void)state;
-    int c = rtsp_server_accept(srv, 0);
+    int c = rtsp_server_accept(srv, 0, NULL, NULL);
     send_text(c, 0,
               "SETUP " URL "/streamid=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: " OUR_TRANSPORT
               "\r\n\r\n");
@@ -361,9 +363,9 @@ static void test_out_of_order(void **state)
 static void test_second_sender_busy(void **state)
 {
     (void)state;
-    int a = rtsp_server_accept(srv, 0);
+    int a = rtsp_server_accept(srv, 0, NULL, NULL);
     record_session(a, 0);
-    int b = rtsp_server_accept(srv, 1 * SEC);
+    int b = rtsp_server_accept(srv, 1 * SEC, NULL, NULL);
     assert_int_equal(b, 1);
     send_text(b, 1 * SEC, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
     expect_reply(b, 453, 1);
@@ -379,7 +381,7 @@ static void test_second_sender_busy(void **state)
     expect_events("");
 
     /* the same for a second sender that starts with ANNOUNCE */
-    int c = rtsp_server_accept(srv, 2 * SEC);
+    int c = rtsp_server_accept(srv, 2 * SEC, NULL, NULL);
     char sdp[1024];
     our_sdp(sdp, sizeof sdp, 2);
     announce(c, 2 * SEC, 1, sdp);
@@ -399,10 +401,10 @@ static void test_second_sender_busy(void **state)
     /* An ANNOUNCE alone claims the receiver too. */
     rtsp_server_closed(srv, a, 4 * SEC, "peer closed the connection");
     expect_events("END0[peer closed the connection];");
-    a = rtsp_server_accept(srv, 5 * SEC);
+    a = rtsp_server_accept(srv, 5 * SEC, NULL, NULL);
     announce(a, 5 * SEC, 1, sdp);
     expect_reply(a, 200, 1);
-    b = rtsp_server_accept(srv, 5 * SEC);
+    b = rtsp_server_accept(srv, 5 * SEC, NULL, NULL);
     send_text(b, 5 * SEC, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
     expect_reply(b, 453, 1);
 }
@@ -410,7 +412,7 @@ static void test_second_sender_busy(void **state)
 static void test_unsupported_sdp(void **state)
 {
     (void)state;
-    int c = rtsp_server_accept(srv, 0);
+    int c = rtsp_server_accept(srv, 0, NULL, NULL);
     announce(c, 0, 1,
              "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
              "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n");
@@ -436,7 +438,7 @@ static void test_unsupported_sdp(void **state)
     assert_non_null(strstr(rsp.reason, "SDP"));
     /* refusals claim nothing: another sender may go ahead */
     assert_int_equal(rtsp_server_get_session(srv)->conn, -1);
-    int d = rtsp_server_accept(srv, 0);
+    int d = rtsp_server_accept(srv, 0, NULL, NULL);
     char sdp[1024];
     our_sdp(sdp, sizeof sdp, 1);
     announce(d, 0, 1, sdp);
@@ -446,7 +448,7 @@ static void test_unsupported_sdp(void **state)
 static void test_transports_and_methods(void **state)
 {
     (void)state;
-    int c = rtsp_server_accept(srv, 0);
+    int c = rtsp_server_accept(srv, 0, NULL, NULL);
     char sdp[1024];
     our_sdp(sdp, sizeof sdp, 2);
     announce(c, 0, 1, sdp);
@@ -480,8 +482,11 @@ static void test_transports_and_methods(void **state)
 static void test_session_timeout(void **state)
 {
     (void)state;
-    int c = rtsp_server_accept(srv, 0);
+    int c = rtsp_server_accept(srv, 0, NULL, NULL);
     record_session(c, 0);
+    size_t len;
+    const uint8_t *pkt = rtp(0xABCD, &len);
+    assert_int_equal(rtsp_server_media(srv, 0, true, pkt, len), RTSP_MEDIA_ACCEPT);
     assert_int_equal(rtsp_server_next_timer(srv), 60 * SEC);
     /* a keep-alive at 30 s and a packet at 70 s each push the end back */
     sendf(c, 30 * SEC, "GET_PARAMETER " URL " RTSP/1.0\r\nCSeq: 5\r\nSession: %s\r\n\r\n", session);
@@ -489,8 +494,7 @@ static void test_session_timeout(void **state)
     rtsp_server_tick(srv, 60 * SEC);
     expect_events("");
     assert_int_equal(rtsp_server_next_timer(srv), 90 * SEC);
-    size_t len;
-    const uint8_t *pkt = rtp(0xABCD, &len);
+    pkt = rtp(0xABCD, &len);
     assert_int_equal(rtsp_server_media(srv, 70 * SEC, true, pkt, len), RTSP_MEDIA_ACCEPT);
     /* foreign media does not keep it alive */
     const uint8_t *other = rtp(0x9999, &len);
@@ -511,10 +515,13 @@ static void test_session_timeout(void **state)
 static void test_request_timeout(void **state)
 {
     (void)state;
-    int a = rtsp_server_accept(srv, 0);
+    int a = rtsp_server_accept(srv, 0, NULL, NULL);
     record_session(a, 0);
-    int b = rtsp_server_accept(srv, 1 * SEC);
-    int c = rtsp_server_accept(srv, 1 * SEC);
+    size_t len;
+    const uint8_t *pkt = rtp(0xABCD, &len);
+    assert_int_equal(rtsp_server_media(srv, 0, true, pkt, len), RTSP_MEDIA_ACCEPT);
+    int b = rtsp_server_accept(srv, 1 * SEC, NULL, NULL);
+    int c = rtsp_server_accept(srv, 1 * SEC, NULL, NULL);
     send_text(b, 1 * SEC, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\n");
     rtsp_server_received(srv, c, 2 * SEC, "\r\n", 2); /* blank lines start nothing */
     assert_int_equal(rtsp_server_next_timer(srv), 11 * SEC);
@@ -529,15 +536,17 @@ static void test_request_timeout(void **state)
     expect_events("");
     assert_true(rtsp_server_get_session(srv)->recording);
     /* with no session, an idle connection that did talk is let go after
-     * the session timeout */
+     * AL_RX_IDLE_CONN_NS (10 s), much sooner than the session timeout */
     rtsp_server_end_session(srv, 12 * SEC, "interrupted");
     expect_events("END0[interrupted];CLOSE0;");
     rtsp_server_closed(srv, a, 12 * SEC, "closed");
-    int d = rtsp_server_accept(srv, 12 * SEC);
+    int d = rtsp_server_accept(srv, 12 * SEC, NULL, NULL);
     send_text(d, 12 * SEC, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
     expect_reply(d, 200, 1);
-    assert_int_equal(rtsp_server_next_timer(srv), 72 * SEC);
-    rtsp_server_tick(srv, 72 * SEC);
+    assert_int_equal(rtsp_server_next_timer(srv), 12 * SEC + AL_RX_IDLE_CONN_NS);
+    rtsp_server_tick(srv, 12 * SEC + AL_RX_IDLE_CONN_NS - 1);
+    expect_events("");
+    rtsp_server_tick(srv, 12 * SEC + AL_RX_IDLE_CONN_NS);
     char want[16];
     snprintf(want, sizeof want, "CLOSE%d;", d);
     expect_events(want);
@@ -547,10 +556,10 @@ static void test_request_timeout(void **state)
 static void test_parse_errors(void **state)
 {
     (void)state;
-    int a = rtsp_server_accept(srv, 0);
+    int a = rtsp_server_accept(srv, 0, NULL, NULL);
     record_session(a, 0);
 
-    int b = rtsp_server_accept(srv, 0);
+    int b = rtsp_server_accept(srv, 0, NULL, NULL);
     static const uint8_t garbage[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, '\n'};
     rtsp_server_received(srv, b, 0, garbage, sizeof garbage);
     expect_reply(b, 400, -1);
@@ -559,7 +568,7 @@ static void test_parse_errors(void **state)
 
     char *big = malloc(10001);
     assert_non_null(big);
-    int c = rtsp_server_accept(srv, 0);
+    int c = rtsp_server_accept(srv, 0, NULL, NULL);
     send_text(c, 0, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\nX-Big: ");
     memset(big, 'a', 10000);
     big[10000] = '\0';
@@ -569,7 +578,7 @@ static void test_parse_errors(void **state)
     expect_events("NOTICE1;CLOSE1;");
     rtsp_server_closed(srv, c, 0, "closed");
 
-    int d = rtsp_server_accept(srv, 0);
+    int d = rtsp_server_accept(srv, 0, NULL, NULL);
     send_text(d, 0, "OPTIONS rtsp://x/");
     send_text(d, 0, big);
     expect_reply(d, 414, -1);
@@ -577,7 +586,7 @@ static void test_parse_errors(void **state)
     rtsp_server_closed(srv, d, 0, "closed");
     free(big);
 
-    int e = rtsp_server_accept(srv, 0);
+    int e = rtsp_server_accept(srv, 0, NULL, NULL);
     send_text(e, 0, "OPTIONS " URL " RTSP/2.0\r\nCSeq: 3\r\n\r\n");
     expect_reply(e, 505, 3);
     events();
@@ -594,17 +603,155 @@ static void test_slots_and_end_session(void **state)
 {
     (void)state;
     for (int i = 0; i < RTSP_SERVER_MAX_CONNS; i++)
-        assert_int_equal(rtsp_server_accept(srv, 0), i);
-    assert_int_equal(rtsp_server_accept(srv, 0), AL_ERR_BUSY);
+        assert_int_equal(rtsp_server_accept(srv, i, NULL, NULL), i);
     rtsp_server_closed(srv, 3, 0, "closed");
-    assert_int_equal(rtsp_server_accept(srv, 0), 3);
-    record_session(3, 0);
+    assert_int_equal(rtsp_server_accept(srv, 10, NULL, NULL), 3);
+    record_session(3, 10);
+    /* Every slot taken: the least active connection without the session
+     * (slot 0, silent since it opened) gives way to a newcomer; the
+     * session's own never does. */
+    int evicted;
+    assert_int_equal(rtsp_server_accept(srv, 20, NULL, &evicted), 0);
+    assert_int_equal(evicted, 0);
+    expect_events("NOTICE-1;");
+    for (int i = 0; i < RTSP_SERVER_MAX_CONNS; i++)
+        if (i != 3)
+            rtsp_server_closed(srv, i, 20, "closed");
+    for (int i = 0; i < RTSP_SERVER_MAX_CONNS - 1; i++)
+        assert_true(rtsp_server_accept(srv, 30, NULL, &evicted) >= 0);
+    assert_int_equal(rtsp_server_accept(srv, 30, NULL, &evicted), 0);
+    assert_int_equal(evicted, 0);
+    events();
     rtsp_server_end_session(srv, 1 * SEC, "interrupted");
     expect_events("END3[interrupted];CLOSE3;");
     /* bad slots are ignored */
     rtsp_server_received(srv, -1, 0, "x", 1);
     rtsp_server_received(srv, 99, 0, "x", 1);
     rtsp_server_closed(srv, 99, 0, "x");
+}
+
+/* Issue 11 row 4: a claim that never sends media is released at the claim
+ * deadline (announcing again does not renew it), and a real sender then
+ * gets in; with media the same session lives on. */
+static void test_claim_without_media_expires(void **state)
+{
+    (void)state;
+    int a = rtsp_server_accept(srv, 0, "192.0.2.66", NULL);
+    char sdp[1024];
+    our_sdp(sdp, sizeof sdp, 2);
+    announce(a, 0, 1, sdp);
+    expect_reply(a, 200, 1);
+    assert_int_equal(rtsp_server_next_timer(srv), AL_RX_CLAIM_DEADLINE_NS);
+    /* keep-alives and a second ANNOUNCE hold nothing longer */
+    send_text(a, 2 * SEC, "GET_PARAMETER " URL " RTSP/1.0\r\nCSeq: 2\r\n\r\n");
+    expect_reply(a, 200, 2);
+    announce(a, 4 * SEC, 3, sdp);
+    expect_reply(a, 200, 3);
+    int b = rtsp_server_accept(srv, 4 * SEC, "192.0.2.7", NULL);
+    send_text(b, 4 * SEC, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+    expect_reply(b, 453, 1);
+    events();
+    rtsp_server_closed(srv, b, 4 * SEC, "closed");
+    rtsp_server_tick(srv, AL_RX_CLAIM_DEADLINE_NS - 1);
+    expect_events("");
+    rtsp_server_tick(srv, AL_RX_CLAIM_DEADLINE_NS);
+    char want[64];
+    snprintf(want, sizeof want, "NOTICE%d;CLOSE%d;", a, a);
+    expect_events(want);
+    assert_int_equal(rtsp_server_get_session(srv)->conn, -1);
+    rtsp_server_closed(srv, a, AL_RX_CLAIM_DEADLINE_NS, "closed");
+
+    /* a sender that does send media keeps its session past the deadline */
+    int c = rtsp_server_accept(srv, 6 * SEC, "192.0.2.7", NULL);
+    record_session(c, 6 * SEC);
+    size_t len;
+    const uint8_t *pkt = rtp(0xABCD, &len);
+    assert_int_equal(rtsp_server_media(srv, 7 * SEC, true, pkt, len), RTSP_MEDIA_ACCEPT);
+    rtsp_server_tick(srv, 6 * SEC + 2 * AL_RX_CLAIM_DEADLINE_NS);
+    expect_events("");
+    assert_true(rtsp_server_get_session(srv)->recording);
+}
+
+/* A host holds at most AL_RX_CONNS_PER_HOST connections: one more evicts
+ * its least active, never the session's, and other hosts are untouched. */
+static void test_per_host_cap(void **state)
+{
+    (void)state;
+    int owner = rtsp_server_accept(srv, 0, "192.0.2.66", NULL);
+    record_session(owner, 0);
+    int other = rtsp_server_accept(srv, 0, "192.0.2.7", NULL);
+    int held[AL_RX_CONNS_PER_HOST];
+    int evicted;
+    for (int i = 0; i < AL_RX_CONNS_PER_HOST - 1; i++) {
+        held[i] = rtsp_server_accept(srv, (i + 1) * SEC, "192.0.2.66", &evicted);
+        assert_true(held[i] >= 0);
+        assert_int_equal(evicted, -1);
+    }
+    /* held[0] talks, so held[1] is now the least active (the session has
+     * media: no takeover) */
+    size_t len;
+    const uint8_t *pkt = rtp(0xABCD, &len);
+    assert_int_equal(rtsp_server_media(srv, 5 * SEC, true, pkt, len), RTSP_MEDIA_ACCEPT);
+    send_text(held[0], 5 * SEC, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+    expect_reply(held[0], 453, 1);
+    events();
+    rtsp_server_closed(srv, held[0], 5 * SEC, "closed");
+    held[0] = rtsp_server_accept(srv, 6 * SEC, "192.0.2.66", &evicted);
+    assert_int_equal(evicted, -1);
+    int newest = rtsp_server_accept(srv, 7 * SEC, "192.0.2.66", &evicted);
+    assert_true(newest >= 0);
+    assert_int_equal(evicted, held[1]);
+    assert_false(rtsp_server_conn_open(srv, held[1]));
+    expect_events("NOTICE-1;");
+    assert_true(rtsp_server_conn_open(srv, owner));
+    assert_true(rtsp_server_conn_open(srv, other));
+    assert_true(rtsp_server_get_session(srv)->recording);
+    /* another host is not capped by this one */
+    int more = rtsp_server_accept(srv, 8 * SEC, "192.0.2.8", &evicted);
+    assert_true(more >= 0);
+    assert_int_equal(evicted, -1);
+}
+
+/* Issue 11 row 10: the owner's host starts a new session over one whose
+ * media stopped AL_RX_TAKEOVER_SILENCE_NS ago; before that, and from any
+ * other host, it is refused. */
+static void test_takeover_by_same_host(void **state)
+{
+    (void)state;
+    int a = rtsp_server_accept(srv, 0, "192.0.2.66", NULL);
+    record_session(a, 0);
+    size_t len;
+    const uint8_t *pkt = rtp(0xABCD, &len);
+    assert_int_equal(rtsp_server_media(srv, 1 * SEC, true, pkt, len), RTSP_MEDIA_ACCEPT);
+    char sdp[1024];
+    our_sdp(sdp, sizeof sdp, 2);
+    /* still streaming: refused */
+    int64_t t = 1 * SEC + AL_RX_TAKEOVER_SILENCE_NS - 1;
+    int b = rtsp_server_accept(srv, t, "192.0.2.66", NULL);
+    send_text(b, t, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+    expect_reply(b, 453, 1);
+    events();
+    rtsp_server_closed(srv, b, t, "closed");
+    /* silent long enough, but another host: refused */
+    t = 1 * SEC + AL_RX_TAKEOVER_SILENCE_NS;
+    b = rtsp_server_accept(srv, t, "192.0.2.7", NULL);
+    announce(b, t, 1, sdp);
+    expect_reply(b, 453, 1);
+    events();
+    rtsp_server_closed(srv, b, t, "closed");
+    /* the same host: OPTIONS answered, ANNOUNCE takes over */
+    b = rtsp_server_accept(srv, t, "192.0.2.66", NULL);
+    send_text(b, t, "OPTIONS " URL " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+    expect_reply(b, 200, 1);
+    expect_events("");
+    announce(b, t, 2, sdp);
+    expect_reply(b, 200, 2);
+    char want[128];
+    snprintf(want, sizeof want,
+             "NOTICE%d;END%d[taken over by a new session from the same host];CLOSE%d;", b, a, a);
+    expect_events(want);
+    assert_int_equal(rtsp_server_get_session(srv)->conn, b);
+    assert_false(rtsp_server_conn_open(srv, a));
 }
 
 int main(void)
@@ -621,6 +768,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_request_timeout, setup_server, teardown_server),
         cmocka_unit_test_setup_teardown(test_parse_errors, setup_server, teardown_server),
         cmocka_unit_test_setup_teardown(test_slots_and_end_session, setup_server, teardown_server),
+        cmocka_unit_test_setup_teardown(test_claim_without_media_expires, setup_server,
+                                        teardown_server),
+        cmocka_unit_test_setup_teardown(test_per_host_cap, setup_server, teardown_server),
+        cmocka_unit_test_setup_teardown(test_takeover_by_same_host, setup_server, teardown_server),
     };
     return cmocka_run_group_tests_name("rtsp_server", tests, NULL, NULL);
 }
