@@ -93,7 +93,7 @@ static void encode(int redundancy)
         assert_true(stream.packets[i].len > 12);
 }
 
-/* The receiver as receiver/main.c sets it up for a file. */
+/* The receiver as receiver/rx_options.c sets it up for a file. */
 static rx_config file_receiver(void)
 {
     rx_config cfg;
