@@ -64,14 +64,14 @@ struct tx_stream {
 void tx_config_defaults(tx_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->channels = 1;
+    cfg->channels = AL_TX_DEFAULT_CHANNELS;
     cfg->frame_samples = AL_DEFAULT_FRAME_SAMPLES;
-    cfg->bitrate = 32000;
-    cfg->complexity = 9;
+    cfg->bitrate = AL_TX_DEFAULT_BITRATE;
+    cfg->complexity = AL_TX_DEFAULT_COMPLEXITY;
     cfg->application = OPUS_APPLICATION_AUDIO;
     /* Two copies, of frames 1 and 4 back at 16 and 12 kbps (see
      * auto_offsets): at most twice the payload of no redundancy. */
-    cfg->redundancy = 2;
+    cfg->redundancy = AL_TX_DEFAULT_REDUNDANCY;
     cfg->redundancy_bitrate = 0;
     cfg->fec = false;
     cfg->loss_percent = 0;
