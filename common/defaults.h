@@ -37,6 +37,9 @@
 #define AL_TX_DEFAULT_COMPLEXITY 9      /**< encoder complexity, 0..10 */
 #define AL_TX_MAX_COMPLEXITY     10     /**< libopus's highest complexity */
 #define AL_TX_DEFAULT_REDUNDANCY 2      /**< RED copies per packet (docs/benchmarks.md) */
+/** Copies below this bitrate, bits/s, are held to wideband (--redundancy-band
+ *  auto; sender/tx_stream.c says why). */
+#define AL_TX_COPY_WIDEBAND_BELOW 20000
 /** The expected loss told to the encoder when in-band FEC is on and no
  *  --loss-percent was given: LBRR is only coded for an expected loss. */
 #define AL_TX_FEC_LOSS_PERCENT 20

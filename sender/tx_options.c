@@ -114,7 +114,7 @@ void tx_options_help(FILE *out)
             "                              receiver wait for the oldest\n"
             "      --redundancy-band B     the copies' audio band: wb (0-8 kHz), swb, fb, nb,\n"
             "                              opus (Opus's choice) or auto (default: wb below\n"
-            "                              20 kbps, where it sounds best, else Opus's choice)\n"
+            "                              %g kbps, where it sounds best, else Opus's choice)\n"
             "      --lean                  lower-bitrate protection: two copies at 5/16 and\n"
             "                              1/4 of the primary's rate (%s): about 1.65 x\n"
             "                              the payload of no copies instead of 2 x, and\n"
@@ -123,7 +123,8 @@ void tx_options_help(FILE *out)
             "      --loss-percent N        expected loss told to the encoder, 0..100\n"
             "                              (default %d; %d with in-band FEC)\n"
             "\n",
-            offsets, lean_rate, d.loss_percent, AL_TX_FEC_LOSS_PERCENT);
+            offsets, AL_TX_COPY_WIDEBAND_BELOW / 1000.0, lean_rate, d.loss_percent,
+            AL_TX_FEC_LOSS_PERCENT);
     fprintf(out,
             "Display:\n"
             "  -v, --verbose               a live status line every %g s\n"

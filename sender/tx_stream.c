@@ -10,12 +10,13 @@
 #include "proto/red.h"
 #include "proto/rtp.h"
 
-/* Below this bitrate the copies are coded in wideband (0-8 kHz) SILK:
- * Opus's own choice there is narrowband (below ~12 kbps) or hybrid
- * super-wideband (above ~13 kbps), and either spends bits away from the
- * voice band: rebuilt frames scored 0.05-0.07 higher (wideband PESQ, 10 %
- * loss) with wideband copies at 14-16 kbps (docs/benchmarks.md). */
-#define COPY_FORCE_WIDEBAND_BELOW 20000
+/* Below AL_TX_COPY_WIDEBAND_BELOW (common/defaults.h) the copies are
+ * coded in wideband (0-8 kHz) SILK: Opus's own choice there is narrowband
+ * (below ~12 kbps) or hybrid super-wideband (above ~13 kbps), and either
+ * spends bits away from the voice band: rebuilt frames scored 0.05-0.07
+ * higher (wideband PESQ, 10 % loss) with wideband copies at 14-16 kbps
+ * (docs/benchmarks.md). */
+#define COPY_FORCE_WIDEBAND_BELOW AL_TX_COPY_WIDEBAND_BELOW
 
 /* The largest Opus packet we let the encoder make: the RTP header and the
  * RED final header must still fit in AL_MAX_PACKET. */

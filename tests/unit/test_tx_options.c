@@ -230,6 +230,8 @@ static void test_help_prints_the_constants(void **state)
     expect_help(help, "every %g s,", (double)RTSP_CLIENT_BACKOFF_MIN_NS / NS_PER_SEC);
     expect_help(help, "doubling up to %g s", (double)RTSP_CLIENT_BACKOFF_MAX_NS / NS_PER_SEC);
     expect_help(help, "resampled to %d kHz", AL_RATE / 1000);
+    expect_help(help, "wb below\n                              %g kbps",
+                AL_TX_COPY_WIDEBAND_BELOW / 1000.0);
     expect_help(help, "--to HOST,HOST...:PORT");
     free(help);
 
