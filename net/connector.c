@@ -90,6 +90,32 @@ static net_connector_result settle(net_connector *c, int64_t now)
     return NET_CONNECTOR_PENDING;
 }
 
+/* RFC 8305 section 4: the resolver's order, but the families alternating
+ * from the first one's on (::1, ::2, 127.0.0.1 -> ::1, 127.0.0.1, ::2), so
+ * that a family that is broken as a whole costs one attempt delay, not one
+ * per address of it. */
+static void interleave_families(net_addr_list *out, const net_addr_list *in)
+{
+    bool taken[NET_ADDR_MAX] = {false};
+    int count = in->count > NET_ADDR_MAX ? NET_ADDR_MAX : in->count;
+    int family = in->addr[0].ss_family;
+    out->count = 0;
+    while (out->count < count) {
+        int pick = -1;
+        for (int i = 0; i < count && pick < 0; i++)
+            if (!taken[i] && in->addr[i].ss_family == family)
+                pick = i;
+        for (int i = 0; i < count && pick < 0; i++)
+            if (!taken[i])
+                pick = i; /* none of that family left: the next in order */
+        taken[pick] = true;
+        out->addr[out->count] = in->addr[pick];
+        out->len[out->count] = in->len[pick];
+        out->count++;
+        family = in->addr[pick].ss_family == AF_INET6 ? AF_INET : AF_INET6;
+    }
+}
+
 net_connector_result net_connector_start(net_connector *c, const net_addr_list *addrs, int64_t now)
 {
     net_connector_cancel(c);
@@ -98,9 +124,7 @@ net_connector_result net_connector_start(net_connector *c, const net_addr_list *
         snprintf(c->error, sizeof c->error, "no address to connect to");
         return NET_CONNECTOR_FAILED;
     }
-    c->addrs = *addrs;
-    if (c->addrs.count > NET_ADDR_MAX)
-        c->addrs.count = NET_ADDR_MAX;
+    interleave_families(&c->addrs, addrs);
     c->active = true;
     start_next(c, now);
     return settle(c, now);

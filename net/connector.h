@@ -7,9 +7,10 @@
  * first address, then the next one when an attempt fails or after
  * NET_CONNECTOR_ATTEMPT_DELAY_NS without an answer (the earlier attempts
  * stay open), and the first attempt to complete wins; the others are
- * closed. Time is the caller's `now` (int64 ns, the loop's clock): the
- * connector never reads a clock or waits, its caller polls the descriptors
- * it lists (net/loop.h), so it runs in simulated time as well. */
+ * closed. The addresses are tried in the resolver's order with the
+ * families alternating (RFC 8305 section 4). Time is the caller's `now` (int64 ns, the loop's
+ * clock): the connector never reads a clock or waits, its caller polls the descriptors it lists
+ * (net/loop.h), so it runs in simulated time as well. */
 #ifndef AL_NET_CONNECTOR_H
 #define AL_NET_CONNECTOR_H
 
@@ -31,7 +32,7 @@ typedef enum net_connector_result {
 } net_connector_result;
 
 typedef struct net_connector {
-    net_addr_list addrs;
+    net_addr_list addrs;   /**< in the order tried */
     int fds[NET_ADDR_MAX]; /**< the attempt on addrs.addr[i], -1 when none is open */
     int started;           /**< attempts started so far (addresses 0..started-1) */
     int64_t next_start;    /**< when the next address is tried anyway; LOOP_NEVER-like max */
@@ -43,7 +44,8 @@ typedef struct net_connector {
 /** Sets C up idle (no attempts, no descriptors). */
 void net_connector_init(net_connector *c);
 
-/** Closes any attempt and starts over on ADDRS (copied) at NOW: the first
+/** Closes any attempt and starts over on ADDRS (copied, families
+ *  interleaved: C->addrs holds the order tried) at NOW: the first
  *  address's connect begins at once. Returns the state after that start
  *  (FAILED when ADDRS is empty or every address failed at once). */
 net_connector_result net_connector_start(net_connector *c, const net_addr_list *addrs, int64_t now);

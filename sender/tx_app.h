@@ -29,7 +29,8 @@
 
 typedef struct tx_app tx_app;
 
-/** Sets the sender up from OPT (copied) at NOW: resolves --to, opens the
+/** Sets the sender up from OPT (copied; its strings, argv's, are borrowed
+ *  and must outlive APP) at NOW: resolves --to, opens the
  *  input, checks the encoder settings, opens the media socket, writes
  *  --sdp-out, starts the control client (or, plain, the stream). Returns
  *  NULL after printing why, with *EXIT_STATUS 2 (a bad option, file or

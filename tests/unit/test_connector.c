@@ -212,6 +212,26 @@ static void test_all_fail(void **state)
     close(h2);
 }
 
+/* RFC 8305 section 4: families alternate from the first one's. */
+static void test_families_interleaved(void **state)
+{
+    (void)state;
+    net_addr_list l = {0};
+    add_v6_loopback(&l, 1001);
+    add_v6_loopback(&l, 1002);
+    add_v6_loopback(&l, 1003);
+    add_v4(&l, 2001);
+    add_v4(&l, 2002);
+    net_connector c;
+    net_connector_init(&c);
+    net_connector_start(&c, &l, 0);
+    const int want[] = {1001, 2001, 1002, 2002, 1003};
+    assert_int_equal(c.addrs.count, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(net_addr_port((const struct sockaddr *)&c.addrs.addr[i]), want[i]);
+    net_connector_cancel(&c);
+}
+
 static void test_empty_and_cancel(void **state)
 {
     (void)state;
@@ -244,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_refused_first_moves_on),
         cmocka_unit_test(test_silent_first_after_delay),
         cmocka_unit_test(test_all_fail),
+        cmocka_unit_test(test_families_interleaved),
         cmocka_unit_test(test_empty_and_cancel),
     };
     return cmocka_run_group_tests_name("connector", tests, NULL, NULL);
