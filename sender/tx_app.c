@@ -597,50 +597,55 @@ static void status_line(tx_app *a, int64_t now)
     a->next_status = now + AL_TX_STATUS_PERIOD_NS;
 }
 
+/* The control side of a round, before the media: the events of the
+ * descriptors prepare() listed (the control socket, if there was one and
+ * it is still ours, else the connector's attempts), the stop or the end of
+ * the input turned into the client's stop, its timers, its output. */
+static void control_round(tx_app *a, int64_t now, const struct pollfd *fds, int count)
+{
+    if (a->polled_tcp >= 0 && a->polled_tcp == a->tcp && count > 0) {
+        if (fds[0].revents & (POLLIN | POLLERR | POLLHUP))
+            tcp_read(a, now);
+    } else if (a->polled_tcp < 0) {
+        int fd;
+        net_connector_result r = net_connector_dispatch(&a->connector, now, fds, count, &fd, NULL);
+        if (r == NET_CONNECTOR_CONNECTED)
+            connected(a, now, fd);
+        else if (r == NET_CONNECTOR_FAILED)
+            rtsp_client_connect_failed(a->client, now, net_connector_error(&a->connector));
+    }
+    handle_events(a, now);
+    if (a->stop_asked && !a->stop_sent) {
+        a->stop_sent = true;
+        rtsp_client_stop(a->client, now, "interrupted", true);
+    } else if (a->input_ended && now >= a->stop_at && !a->stop_sent) {
+        a->stop_sent = true;
+        rtsp_client_stop(a->client, now, "end of input", false);
+    }
+    handle_events(a, now);
+    rtsp_client_tick(a->client, now);
+    handle_events(a, now);
+    tcp_write(a, now);
+    handle_events(a, now);
+}
+
 static void app_dispatch(void *self, int64_t now, const struct pollfd *fds, int count)
 {
     tx_app *a = self;
     if (a->finished)
         return;
-    if (a->client) {
-        /* Events of the descriptors prepare() listed: the control socket
-         * first, if there was one and it is still ours, else the
-         * connector's attempts. */
-        if (a->polled_tcp >= 0 && a->polled_tcp == a->tcp && count > 0) {
-            if (fds[0].revents & (POLLIN | POLLERR | POLLHUP))
-                tcp_read(a, now);
-        } else if (a->polled_tcp < 0) {
-            int fd, index;
-            net_connector_result r =
-                net_connector_dispatch(&a->connector, now, fds, count, &fd, &index);
-            if (r == NET_CONNECTOR_CONNECTED)
-                connected(a, now, fd);
-            else if (r == NET_CONNECTOR_FAILED)
-                rtsp_client_connect_failed(a->client, now, net_connector_error(&a->connector));
-        }
-        handle_events(a, now);
-        if (a->stop_asked && !a->stop_sent) {
-            a->stop_sent = true;
-            rtsp_client_stop(a->client, now, "interrupted", true);
-        } else if (a->input_ended && now >= a->stop_at && !a->stop_sent) {
-            a->stop_sent = true;
-            rtsp_client_stop(a->client, now, "end of input", false);
-        }
-        handle_events(a, now);
-        rtsp_client_tick(a->client, now);
-        handle_events(a, now);
-        tcp_write(a, now);
-        handle_events(a, now);
-    }
+    if (a->client)
+        control_round(a, now, fds, count);
     play_due_frames(a, now);
     if (a->client) {
+        /* what the media did (a local failure stops the client) */
         handle_events(a, now);
         tcp_write(a, now);
         handle_events(a, now);
         if (a->client_status != RUNNING)
             finish(a);
     } else if (a->stop_asked || (a->input_ended && now >= a->stop_at)) {
-        finish(a);
+        finish(a); /* plain RTP ends with its input or a stop */
     }
     if (!a->finished)
         status_line(a, now);
