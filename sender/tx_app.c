@@ -1,9 +1,10 @@
 /* The sender application as one loop engine (see tx_app.h).
  *
- * Map of this file: destination (--to forms, resolution), start-up
- * (tx_app_create), media (start, stop, pacing: play_due_frames), the
- * control connection (connector, bounded reads, writes, client events),
- * the engine's four callbacks, and the end (totals). */
+ * Map of this file: messages, media (start, stop, pacing:
+ * play_due_frames), the control connection (connector, bounded reads,
+ * writes, client events), the end (totals), the engine's four callbacks,
+ * start-up (tx_app_create). --to is tx_destination.c's, --sdp-out
+ * tx_sdp_file.c's. */
 #include "sender/tx_app.h"
 
 #include <errno.h>
@@ -26,7 +27,9 @@
 #include "proto/rtsp.h"
 #include "proto/sdp.h"
 #include "sender/rtsp_client.h"
+#include "sender/tx_destination.h"
 #include "sender/tx_input.h"
+#include "sender/tx_sdp_file.h"
 #include "sender/tx_stream.h"
 
 static const char *program = "sender";
@@ -75,85 +78,6 @@ struct tx_app {
     int exit_status;
     int64_t next_status; /* --verbose: the next status line */
 };
-
-/* ---- the destination ---- */
-
-/* --to as rtsp://HOST[:PORT]/PATH, HOST:PORT, or HOST[,HOST...]:PORT (a
- * list of hosts, each a name, an IPv4 or a [IPv6] address, tried in that
- * order): every address to try into A->addrs, the stream's RTSP URL into
- * A->url (its host the first one's). Returns 0, 2 for a bad --to (usage)
- * or a name that does not resolve, after printing why. */
-static int resolve_destination(tx_app *a)
-{
-    const char *to = a->opt.to;
-    const bool plain = a->opt.no_control;
-    const int socktype = plain ? SOCK_DGRAM : SOCK_STREAM;
-    char err[512];
-    net_endpoint eps[NET_ADDR_MAX];
-    int n_eps = 0;
-    if (strncasecmp(to, "rtsp://", 7) == 0) {
-        if (plain)
-            return cli_usage_error(program, "--to '%s': with --no-control give HOST:PORT", to);
-        rtsp_url u;
-        if (rtsp_parse_url(to, &u) != RTSP_OK)
-            return cli_usage_error(program, "--to '%s': expected rtsp://HOST[:PORT]/PATH", to);
-        memset(&eps[0], 0, sizeof eps[0]);
-        snprintf(eps[0].host, sizeof eps[0].host, "%s", u.host);
-        eps[0].port = u.port;
-        n_eps = 1;
-        const char *path = u.path[0] && strcmp(u.path, "/") != 0 ? u.path : AL_RTSP_PATH;
-        if (rtsp_write_url(a->url, sizeof a->url, u.host, u.port, path) < 0)
-            return cli_usage_error(program, "--to '%s': URL too long", to);
-    } else {
-        /* HOST[,HOST...]:PORT: each HOST:PORT parsed on its own. */
-        const char *colon = strrchr(to, ':');
-        const char *comma = strchr(to, ',');
-        if (comma && colon && comma < colon) {
-            char hosts[ADDR_HOST_MAX * 2];
-            snprintf(hosts, sizeof hosts, "%.*s", (int)(colon - to), to);
-            for (char *save = NULL, *h = strtok_r(hosts, ",", &save); h;
-                 h = strtok_r(NULL, ",", &save)) {
-                char one[ADDR_HOST_MAX + 8];
-                if (n_eps == NET_ADDR_MAX)
-                    return cli_usage_error(program, "--to '%s': more than %d hosts", to,
-                                           NET_ADDR_MAX);
-                snprintf(one, sizeof one, "%.*s%s", ADDR_HOST_MAX, h, colon);
-                if (net_endpoint_parse(one, NET_HOST_REQUIRED, &eps[n_eps], err, sizeof err) != 0)
-                    return cli_usage_error(program, "--to %s", err);
-                n_eps++;
-            }
-            if (n_eps == 0)
-                return cli_usage_error(program, "--to '%s': expected HOST:PORT", to);
-        } else {
-            if (net_endpoint_parse(to, NET_HOST_REQUIRED, &eps[0], err, sizeof err) != 0)
-                return cli_usage_error(program, "--to %s", err);
-            n_eps = 1;
-        }
-        if (!plain && rtsp_write_url(a->url, sizeof a->url, eps[0].host, (uint16_t)eps[0].port,
-                                     AL_RTSP_PATH) < 0)
-            return cli_usage_error(program, "--to '%s': host name too long", to);
-    }
-    memset(&a->addrs, 0, sizeof a->addrs);
-    for (int i = 0; i < n_eps; i++) {
-        net_addr_list one;
-        if (net_resolve_all(&eps[i], socktype, false, &one, err, sizeof err) != 0) {
-            fprintf(stderr, "%s: %s\n", program, err);
-            return 2;
-        }
-        for (int k = 0; k < one.count && a->addrs.count < NET_ADDR_MAX; k++) {
-            bool seen = false;
-            for (int j = 0; j < a->addrs.count; j++)
-                seen = seen || net_addr_equal((const struct sockaddr *)&a->addrs.addr[j],
-                                              (const struct sockaddr *)&one.addr[k]);
-            if (!seen) {
-                a->addrs.addr[a->addrs.count] = one.addr[k];
-                a->addrs.len[a->addrs.count] = one.len[k];
-                a->addrs.count++;
-            }
-        }
-    }
-    return 0;
-}
 
 /* ---- messages ---- */
 
@@ -207,53 +131,6 @@ static void add_stats(tx_stats *total, const tx_stats *s)
     total->copies_sent += s->copies_sent;
     total->copies_dropped += s->copies_dropped;
     total->packets_lowered += s->packets_lowered;
-}
-
-/* ---- plain RTP: the SDP of the stream (--sdp-out) ---- */
-
-static int write_sdp_file(const tx_app *a, char *err, size_t err_size)
-{
-    const struct sockaddr *dest = (const struct sockaddr *)&a->addrs.addr[0];
-    const tx_config *cfg = &a->opt.stream;
-    char conn[128], origin[128];
-    struct sockaddr_storage local;
-    net_host_str(dest, conn, sizeof conn);
-    if (net_local_address_for(dest, a->addrs.len[0], &local) == 0)
-        net_host_str((struct sockaddr *)&local, origin, sizeof origin);
-    else
-        snprintf(origin, sizeof origin, "%s", conn);
-    sdp_stream s;
-    sdp_stream_init(&s);
-    s.origin_addr = origin;
-    s.conn_addr = conn;
-    s.session_id = cfg->ssrc;
-    s.session_version = 1;
-    s.port = (uint16_t)net_addr_port(dest);
-    s.opus_pt = AL_OPUS_PT;
-    s.red_pt = AL_RED_PT;
-    s.channels = (unsigned)cfg->channels;
-    s.frame_us = (uint32_t)((int64_t)cfg->frame_samples * 1000000 / AL_RATE);
-    s.useinbandfec = cfg->fec;
-    s.red_depth = (unsigned)cfg->redundancy;
-    s.red_bitrate = cfg->redundancy ? (uint32_t)tx_copy_bitrate(cfg, 0) : 0;
-    char text[2048];
-    int len = sdp_write(&s, text, sizeof text);
-    if (len < 0) {
-        snprintf(err, err_size, "cannot write SDP: %s", sdp_strerror(len));
-        return -1;
-    }
-    FILE *f = fopen(a->opt.sdp_out, "w");
-    if (!f || fwrite(text, 1, (size_t)len, f) != (size_t)len) {
-        snprintf(err, err_size, "cannot write %s: %s", a->opt.sdp_out, strerror(errno));
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    if (fclose(f) != 0) {
-        snprintf(err, err_size, "cannot write %s: %s", a->opt.sdp_out, strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- media ---- */
@@ -787,7 +664,7 @@ tx_app *tx_app_create(const tx_options *opt, int64_t now, int *exit_status)
     tx_config *tx = &a->opt.stream;
     char err[512];
 
-    int rc = resolve_destination(a);
+    int rc = tx_destination_resolve(opt->to, opt->no_control, &a->addrs, a->url, sizeof a->url);
     if (rc != 0)
         goto fail;
     a->input = tx_input_open(opt->input, opt->from_device, tx->channels, tx->frame_samples,
@@ -818,7 +695,8 @@ tx_app *tx_app_create(const tx_options *opt, int64_t now, int *exit_status)
     }
     tx_stream_destroy(probe);
     if (opt->no_control && opt->sdp_out) {
-        if (write_sdp_file(a, err, sizeof err) != 0) {
+        if (tx_write_sdp_file(opt->sdp_out, tx, (const struct sockaddr *)&a->addrs.addr[0],
+                              a->addrs.len[0], err, sizeof err) != 0) {
             fprintf(stderr, "%s: %s\n", program, err);
             rc = 2;
             goto fail;
