@@ -85,4 +85,28 @@
  *  free TCP port, and the same number may be taken for UDP. */
 #define AL_RX_PORT_TRIES 32
 
+/* ---- the sender (sender/tx_options.c prints these in --help) ---- */
+#define AL_TX_DEFAULT_CHANNELS   1      /**< mono */
+#define AL_TX_DEFAULT_BITRATE    32000  /**< primary Opus bitrate, bits/s */
+#define AL_TX_MIN_BITRATE        6000   /**< lowest bitrate Opus codes, bits/s */
+#define AL_TX_MAX_BITRATE        510000 /**< highest bitrate Opus codes, bits/s */
+#define AL_TX_DEFAULT_COMPLEXITY 9      /**< encoder complexity, 0..10 */
+#define AL_TX_MAX_COMPLEXITY     10     /**< libopus's highest complexity */
+#define AL_TX_DEFAULT_REDUNDANCY 2      /**< RED copies per packet (docs/benchmarks.md) */
+/** Copies below this bitrate, bits/s, are held to wideband (--redundancy-band
+ *  auto; sender/tx_stream.c says why). */
+#define AL_TX_COPY_WIDEBAND_BELOW 20000
+/** The expected loss told to the encoder when in-band FEC is on and no
+ *  --loss-percent was given: LBRR is only coded for an expected loss. */
+#define AL_TX_FEC_LOSS_PERCENT 20
+/** After the last packet the TEARDOWN waits this long, ns, so that packets
+ *  still on their way (a relay, a queue) arrive before the session ends. */
+#define AL_TX_END_LINGER_NS (200 * 1000000LL)
+/** Live status line period with --verbose, ns. */
+#define AL_TX_STATUS_PERIOD_NS (1000 * 1000000LL)
+/** Most bytes the sender reads from its control connection per wake-up:
+ *  a peer that floods requests must not keep the loop from pacing media
+ *  or seeing the stop flag. */
+#define AL_TX_TCP_READ_BUDGET (64 * 1024)
+
 #endif

@@ -173,7 +173,7 @@ bool net_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
     return false;
 }
 
-/* ---- ports of addresses ---- */
+/* ---- ports and families of addresses ---- */
 
 int net_addr_port(const struct sockaddr *addr)
 {
@@ -190,4 +190,27 @@ void net_addr_set_port(struct sockaddr_storage *addr, int port)
         ((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
     else if (addr->ss_family == AF_INET6)
         ((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)port);
+}
+
+int net_addr_for_family(const struct sockaddr *addr, int family, struct sockaddr_storage *out,
+                        socklen_t *out_len)
+{
+    memset(out, 0, sizeof *out);
+    if (addr->sa_family == family && (family == AF_INET || family == AF_INET6)) {
+        *out_len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+        memcpy(out, addr, *out_len);
+        return 0;
+    }
+    if (addr->sa_family == AF_INET && family == AF_INET6) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = in->sin_port;
+        in6->sin6_addr.s6_addr[10] = 0xff;
+        in6->sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&in6->sin6_addr.s6_addr[12], &in->sin_addr, 4);
+        *out_len = sizeof *in6;
+        return 0;
+    }
+    return -1;
 }

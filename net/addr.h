@@ -55,17 +55,23 @@ const char *net_addr_str(const struct sockaddr *addr, char *buf, size_t size);
 /** True when the two addresses have the same family, address and port. */
 bool net_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 
-/* ---- ports of addresses and address text (netsim, net/bind.h) ---- */
+/* ---- ports, families and text of addresses ---- */
 
 /** Room for any net_addr_str result: "[" IPv6 "]:65535" and the NUL. */
 #define NET_ADDR_STR_MAX (INET6_ADDRSTRLEN + 8)
 
-/** The port of an IPv4 or IPv6 address, 0 for another family. (The same
- *  declaration as on the txapp branch: keep either copy when merging.) */
+/** The port of an IPv4 or IPv6 address, 0 for another family. */
 int net_addr_port(const struct sockaddr *addr);
 
 /** Sets the port of the IPv4 or IPv6 address ADDR to PORT (0..65535; 0 for
  *  a bind to any free port); other families are left as they were. */
 void net_addr_set_port(struct sockaddr_storage *addr, int port);
+
+/** ADDR as an address a socket of FAMILY can send to: itself when of that
+ *  family, an IPv4 address as IPv4-mapped IPv6 (::ffff:a.b.c.d) for an
+ *  AF_INET6 socket (which udp_open_any_port makes dual-stack). Returns 0,
+ *  or -1 when it has no form in FAMILY (IPv6 for an IPv4 socket). */
+int net_addr_for_family(const struct sockaddr *addr, int family, struct sockaddr_storage *out,
+                        socklen_t *out_len);
 
 #endif

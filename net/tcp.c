@@ -124,3 +124,44 @@ int net_local_address_for(const struct sockaddr *dest, socklen_t dest_len,
     close(fd);
     return rc;
 }
+
+/* ---- for the sender application (txapp): reading and writing ---- */
+
+long tcp_recv_some(int fd, void *buf, size_t len, const char **why)
+{
+    ssize_t n = recv(fd, buf, len, 0);
+    if (n > 0)
+        return (long)n;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 0;
+    *why = n == 0 ? NULL : strerror(errno);
+    return -1;
+}
+
+long tcp_send_some(int fd, const void *data, size_t len, const char **why)
+{
+    ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+    if (n >= 0)
+        return (long)n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return 0;
+    *why = strerror(errno);
+    return -1;
+}
+
+void tcp_endpoints(int fd, char *local, size_t local_size, char *peer, size_t peer_size,
+                   struct sockaddr_storage *peer_addr)
+{
+    struct sockaddr_storage l, p;
+    socklen_t ll = sizeof l, pl = sizeof p;
+    local[0] = peer[0] = '\0';
+    if (getsockname(fd, (struct sockaddr *)&l, &ll) == 0)
+        net_host_str((struct sockaddr *)&l, local, local_size);
+    if (getpeername(fd, (struct sockaddr *)&p, &pl) == 0) {
+        net_host_str((struct sockaddr *)&p, peer, peer_size);
+        if (peer_addr)
+            *peer_addr = p;
+    } else if (peer_addr) {
+        memset(peer_addr, 0, sizeof *peer_addr);
+    }
+}

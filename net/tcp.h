@@ -48,4 +48,22 @@ const char *net_host_str(const struct sockaddr *a, char *buf, size_t size);
 int net_local_address_for(const struct sockaddr *dest, socklen_t dest_len,
                           struct sockaddr_storage *out);
 
+/* ---- for the sender application (txapp): reading and writing ---- */
+
+/** A non-blocking recv() of up to LEN bytes. Returns the byte count (> 0);
+ *  0 when nothing is there now; -1 when the connection is over, with *WHY
+ *  NULL when the peer closed it, else strerror() of the failure. */
+long tcp_recv_some(int fd, void *buf, size_t len, const char **why);
+
+/** A non-blocking send() (no SIGPIPE) of up to LEN bytes. Returns the
+ *  count sent (0 when the socket buffer is full now), or -1 with *WHY the
+ *  strerror() of the failure. */
+long tcp_send_some(int fd, const void *data, size_t len, const char **why);
+
+/** The numeric addresses (no port, as net_host_str) of the two ends of the
+ *  connected socket FD into LOCAL and PEER ("" when unknown), and the
+ *  peer's full address into *PEER_ADDR (when not NULL). */
+void tcp_endpoints(int fd, char *local, size_t local_size, char *peer, size_t peer_size,
+                   struct sockaddr_storage *peer_addr);
+
 #endif

@@ -91,3 +91,42 @@ ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage 
     }
     return n;
 }
+
+/* ---- for the sender application (txapp): a media socket of our own ---- */
+
+int udp_open_any_port(int family, char *err, size_t err_size)
+{
+    int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, err_size, "cannot create UDP socket: %s", strerror(errno));
+        return -1;
+    }
+    struct sockaddr_storage any = {0};
+    socklen_t len;
+    if (family == AF_INET6) {
+        int off = 0;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&any;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_addr = in6addr_any;
+        len = sizeof *in6;
+    } else {
+        struct sockaddr_in *in = (struct sockaddr_in *)&any;
+        in->sin_family = AF_INET;
+        in->sin_addr.s_addr = htonl(INADDR_ANY);
+        len = sizeof *in;
+    }
+    if (bind(fd, (struct sockaddr *)&any, len) != 0) {
+        snprintf(err, err_size, "cannot bind a UDP port: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    net_set_nonblocking(fd);
+    return fd;
+}
+
+int udp_send_to(int fd, const void *data, size_t len, const struct sockaddr *dest,
+                socklen_t dest_len)
+{
+    return sendto(fd, data, len, 0, dest, dest_len) < 0 ? errno : 0;
+}

@@ -32,4 +32,19 @@ int udp_open_for(const struct sockaddr *dest, char *err, size_t err_size);
 ssize_t udp_recv_stamped(int fd, void *buf, size_t len, struct sockaddr_storage *src,
                          socklen_t *src_len, int64_t *age_ns, bool *truncated);
 
+/* ---- for the sender application (txapp): a media socket of our own ---- */
+
+/** Opens a UDP socket of FAMILY (AF_INET or AF_INET6) bound to the
+ *  wildcard address on a port the kernel picks (net_bound_port tells
+ *  which: SETUP names it). An AF_INET6 socket is dual-stack, so it also
+ *  reaches IPv4 peers by their mapped address (net_addr_for_family).
+ *  Non-blocking. Returns the descriptor, or -1 with a reason in ERR. */
+int udp_open_any_port(int family, char *err, size_t err_size);
+
+/** Sends one datagram LEN bytes long to DEST without waiting. Returns 0,
+ *  or the errno of the failure (a full socket buffer is EAGAIN: the
+ *  datagram is dropped, as a late one would be useless). */
+int udp_send_to(int fd, const void *data, size_t len, const struct sockaddr *dest,
+                socklen_t dest_len);
+
 #endif

@@ -27,7 +27,6 @@ static void push_event(rtsp_client *c, rtsp_client_event_type type, int status, 
     rtsp_client_event *ev = &c->events[(c->ev_head + c->ev_count) % RTSP_CLIENT_MAX_EVENTS];
     ev->type = type;
     ev->status = status;
-    ev->exit_code = al_exit_status(status);
     snprintf(ev->text, sizeof ev->text, "%s", text ? text : "");
     c->ev_count++;
 }
@@ -398,19 +397,30 @@ static void on_keepalive_reply(rtsp_client *c, int64_t now, const rtsp_message *
     /* Any other answer still shows the receiver is there. */
 }
 
-/* Answers a request the server sent us: we offer no methods. */
-static void answer_server_request(rtsp_client *c, const rtsp_message *m)
+/* Answers a request the server sent us: we offer no methods. A reply that
+ * no longer fits means the receiver keeps sending requests but does not
+ * read our replies (RTSP_CLIENT_OUT_MAX bytes wait for it): dropping
+ * replies would leave it waiting for them, and the requests would go on
+ * costing us work, so the connection ends here. Returns false then. */
+static bool answer_server_request(rtsp_client *c, int64_t now, const rtsp_message *m)
 {
     int len = rtsp_write_response((char *)c->out + c->out_len, sizeof c->out - c->out_len, 501,
                                   NULL, m->cseq, NULL, 0, NULL, 0);
-    if (len > 0)
+    if (len > 0) {
         c->out_len += (size_t)len;
+        return true;
+    }
+    failf(c, now,
+          "the receiver sends requests but does not read our replies (%zu bytes unread): "
+          "ending the connection",
+          c->out_len);
+    return false;
 }
 
 static void on_message(rtsp_client *c, int64_t now, const rtsp_message *m)
 {
     if (!m->is_response) {
-        answer_server_request(c, m);
+        answer_server_request(c, now, m);
         return;
     }
     if (c->waiting_cseq == 0)

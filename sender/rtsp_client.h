@@ -1,7 +1,7 @@
 /* The sender's side of the control channel: an RTSP/1.0 record-mode client
  * (RFC 2326) as a pure state machine.
  *
- * It never touches a socket or a clock. The caller (sender/main.c) feeds it
+ * It never touches a socket or a clock. The caller (sender/tx_app.c) feeds it
  * what happened — the TCP connection is up or failed, bytes arrived, the
  * peer closed, time passed, the input ended — each with the time NOW, and
  * then carries out what it asks for: the bytes in rtsp_client_output() go to
@@ -20,7 +20,12 @@
  * the client with AL_ERR_BUSY unless retry_busy; another 4xx to ANNOUNCE,
  * SETUP or RECORD ends it with AL_ERR_REFUSED (the receiver will not take
  * this stream). Statuses follow common/status.h; the program turns the
- * FINISHED status into its exit status. */
+ * FINISHED status into its exit status with al_exit_status().
+ *
+ * A receiver that sends requests (we answer each with 501) but never reads
+ * our replies fills RTSP_CLIENT_OUT_MAX: the connection is then ended with
+ * a notice saying so (and retried as any failure), never left to drop
+ * replies silently. */
 #ifndef AL_SENDER_RTSP_CLIENT_H
 #define AL_SENDER_RTSP_CLIENT_H
 
@@ -85,9 +90,6 @@ typedef struct rtsp_client_event {
      *  ended while no receiver was taking the stream; a writer's negative status
      *  if our own request could not be written (a bug). AL_OK for other events. */
     int status;
-    /** al_exit_status(status): kept only until the program maps status
-     *  itself (sender/main.c reads it today); then it goes. */
-    int exit_code;
     char text[RTSP_CLIENT_TEXT_MAX];
 } rtsp_client_event;
 

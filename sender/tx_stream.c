@@ -10,12 +10,13 @@
 #include "proto/red.h"
 #include "proto/rtp.h"
 
-/* Below this bitrate the copies are coded in wideband (0-8 kHz) SILK:
- * Opus's own choice there is narrowband (below ~12 kbps) or hybrid
- * super-wideband (above ~13 kbps), and either spends bits away from the
- * voice band: rebuilt frames scored 0.05-0.07 higher (wideband PESQ, 10 %
- * loss) with wideband copies at 14-16 kbps (docs/benchmarks.md). */
-#define COPY_FORCE_WIDEBAND_BELOW 20000
+/* Below AL_TX_COPY_WIDEBAND_BELOW (common/defaults.h) the copies are
+ * coded in wideband (0-8 kHz) SILK: Opus's own choice there is narrowband
+ * (below ~12 kbps) or hybrid super-wideband (above ~13 kbps), and either
+ * spends bits away from the voice band: rebuilt frames scored 0.05-0.07
+ * higher (wideband PESQ, 10 % loss) with wideband copies at 14-16 kbps
+ * (docs/benchmarks.md). */
+#define COPY_FORCE_WIDEBAND_BELOW AL_TX_COPY_WIDEBAND_BELOW
 
 /* The largest Opus packet we let the encoder make: the RTP header and the
  * RED final header must still fit in AL_MAX_PACKET. */
@@ -64,14 +65,14 @@ struct tx_stream {
 void tx_config_defaults(tx_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->channels = 1;
+    cfg->channels = AL_TX_DEFAULT_CHANNELS;
     cfg->frame_samples = AL_DEFAULT_FRAME_SAMPLES;
-    cfg->bitrate = 32000;
-    cfg->complexity = 9;
+    cfg->bitrate = AL_TX_DEFAULT_BITRATE;
+    cfg->complexity = AL_TX_DEFAULT_COMPLEXITY;
     cfg->application = OPUS_APPLICATION_AUDIO;
     /* Two copies, of frames 1 and 4 back at 16 and 12 kbps (see
      * auto_offsets): at most twice the payload of no redundancy. */
-    cfg->redundancy = 2;
+    cfg->redundancy = AL_TX_DEFAULT_REDUNDANCY;
     cfg->redundancy_bitrate = 0;
     cfg->fec = false;
     cfg->loss_percent = 0;
