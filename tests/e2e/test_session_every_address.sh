@@ -29,13 +29,11 @@ for name in localhost ip6-localhost localhost6 ip6-loopback; do
 done
 [[ ${#names[@]} -gt 0 ]] || echo "no host name here resolves to ::1 then 127.0.0.1: list form only"
 
-run_session() { # DEST PORT: a whole session to a receiver on 127.0.0.1:PORT only
-    local dest=$1 port=$2
-    "$RECEIVER" --listen "127.0.0.1:$port" --output "$WORK/out.wav" --once \
-        2> "$WORK/rx.log" &
-    local rx=$!
-    PIDS+=($rx)
-    wait_tcp_listening "$port"
+run_session() { # DEST: a whole session to a receiver on 127.0.0.1 only; DEST
+    # names the port as PORT, replaced by the one the receiver binds (port 0)
+    start_receiver "$WORK/rx.log" --listen 127.0.0.1:0 --output "$WORK/out.wav" --once
+    local rx=$RX_PID port=$RX_PORT
+    local dest=${1//PORT/$port}
     ss -Htln "sport = :$port" | grep -q '\[::1\]\|\[::\]' && fail "receiver listens on IPv6 too"
     local start=$SECONDS
     timeout 20 "$SENDER" --to "$dest" --input "$short" 2> "$WORK/tx.log" ||
@@ -52,12 +50,10 @@ n = wave.open('$WORK/out.wav').getnframes()
 assert n == 48000, n" || fail "output is not the whole input"
 }
 
-read -r port < <(free_ports 1)
-run_session "[::1],127.0.0.1:$port" "$port"
+run_session "[::1],127.0.0.1:PORT"
 echo "list [::1],127.0.0.1: ok"
 for name in "${names[@]}"; do
-    read -r port < <(free_ports 1)
-    run_session "$name:$port" "$port"
+    run_session "$name:PORT"
     echo "$name: ok"
 done
 
