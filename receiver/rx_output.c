@@ -183,8 +183,8 @@ void rx_output_print_device_summary(const rx_output *o, FILE *out, const char *p
 {
     if (!o || !o->dev)
         return;
-    device_stats ds;
-    device_report dr;
+    device_stats ds = {0};
+    device_report dr = {0};
     device_out_stats(o->dev, &ds);
     rx_output_device_report(o, &dr);
     fprintf(out,
