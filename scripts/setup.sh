@@ -11,6 +11,7 @@ packages=(
     python3
     jackd2 # a JACK server with a dummy backend: real, paced audio devices with no sound card
     iproute2 # ss: the tests wait for ports to be bound
+    strace # tests/hostile: which addresses the sender sends to
     # real peers for tests/interop: ffmpeg (+ffprobe, libopus), gst-launch-1.0
     # with udpsrc, rtpreddec, rtpjitterbuffer, rtpopusdepay, wavenc (good)
     # and opusdec, audioconvert, audioresample (base), tshark (+dumpcap)
