@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "proto/bytes.h"
+
 #define NS_PER_S 1000000000LL
 
 /* The fixed header: V(2) P(1) count(5) | PT(8) | length in words - 1 (16). */
@@ -18,41 +20,6 @@
 #define CHUNK_RUN_OF_ONES 0x4000
 #define CHUNK_RUN_LENGTH  0x3fff
 #define CHUNK_NULL        0x0000
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
-}
 
 /* ---- Arithmetic ---- */
 
